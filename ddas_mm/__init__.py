@@ -5,6 +5,7 @@ its loops, hooks, transforms, datasets and models in mmengine's root
 registries, so configs find them under ``default_scope='mmdet'`` and
 ``default_scope='mmpretrain'`` alike.
 """
+from . import engine, utils  # noqa: F401 (registers the modules)
 from .version import __version__
 
 __all__ = ['__version__']

@@ -66,9 +66,10 @@ pip_install() {
     if ! $PIP install -q "$@" >"$log" 2>&1; then
         cat "$log"; rm -f "$log"; return 1
     fi
-    # torch declares setuptools>=77 (see below) and this machine's pip
-    # configuration may name local indexes that do not exist: neither matters.
-    grep -v "^WARNING: Location\|dependency resolver\|dependency conflicts\|requires setuptools" "$log" || true
+    # Show pip's warnings, except two that do not matter: torch declares
+    # setuptools>=77 (see below), and a machine's pip configuration may name
+    # local indexes that do not exist.
+    grep "^WARNING\|^ERROR" "$log" | grep -v "^WARNING: Location\|dependency resolver\|requires setuptools" || true
     rm -f "$log"
 }
 
@@ -111,7 +112,7 @@ fi
 
 say "installing mmcv, mmengine, mmdet, mmpretrain and ddas_mm (editable)"
 pip_install "$WHEEL_DIR"/mmcv-*.whl -c "$ROOT/requirements/tested.txt"
-pip_install -e "$ROOT[tests]" -c "$ROOT/requirements/tested.txt"
+pip_install --no-build-isolation -e "$ROOT[tests]" -c "$ROOT/requirements/tested.txt"
 pin_setuptools  # in case a dependency above pulled a newer one
 "$VENV/bin/python" -c 'import mmcv.ops, mmdet, mmpretrain, ddas_mm' || { say "ERROR: the installed stack does not import"; exit 1; }
 

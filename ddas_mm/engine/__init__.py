@@ -1,0 +1,2 @@
+from .checkpoint_safety import (WeightsOnlyCheckpointHook,
+                                add_checkpoint_safety_hook)

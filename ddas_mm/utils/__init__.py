@@ -1,0 +1,3 @@
+from .launch import setup_cpu_distributed
+
+__all__ = ['setup_cpu_distributed']
