@@ -32,6 +32,7 @@ def setup_cpu_distributed(cfg: Config) -> bool:
             f'launcher=pytorch), which uses the gloo backend on the CPU.')
     if not torch_dist.is_initialized():
         torch_dist.init_process_group(backend='gloo')
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
     cfg.setdefault('model_wrapper_cfg',
                    dict(type='MMDistributedDataParallel', device_ids=None))
     return True

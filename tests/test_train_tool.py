@@ -1,0 +1,95 @@
+"""tools/train.py on a real mmpretrain model: training, resume, safe loading."""
+import os
+import os.path as osp
+import pickle
+import subprocess
+import sys
+
+import pytest
+import torch
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+TINY_CONFIG = osp.join(REPO, 'tests', 'configs', 'lenet5_fashion-mnist_tiny.py')
+
+
+def run_tool(*args, timeout=600):
+    """Run a script of tools/ in a subprocess; fail with its output."""
+    result = subprocess.run(
+        [*args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, (
+        f'{" ".join(args)} failed:\n{result.stdout[-4000:]}\n'
+        f'{result.stderr[-4000:]}')
+    return result
+
+
+def train(work_dir, *extra):
+    return run_tool(sys.executable, 'tools/train.py', TINY_CONFIG,
+                    '--work-dir', str(work_dir), *extra)
+
+
+def model_weights(checkpoint_path):
+    return torch.load(checkpoint_path, map_location='cpu')['state_dict']
+
+
+@pytest.fixture(scope='module')
+def uninterrupted_run(tmp_path_factory):
+    work_dir = tmp_path_factory.mktemp('full')
+    train(work_dir)
+    return work_dir
+
+
+def test_train_two_epochs_writes_checkpoints(uninterrupted_run):
+    assert osp.exists(uninterrupted_run / 'epoch_1.pth')
+    assert osp.exists(uninterrupted_run / 'epoch_2.pth')
+    # The checkpoint loads with torch's default, weights_only=True.
+    checkpoint = torch.load(uninterrupted_run / 'epoch_2.pth')
+    assert checkpoint['meta']['epoch'] == 2
+
+
+def test_resume_from_epoch_1_matches_uninterrupted_run(
+        uninterrupted_run, tmp_path):
+    # Only epoch 1 exists in the resumed run's work dir.
+    run_tool('cp', str(uninterrupted_run / 'epoch_1.pth'),
+             str(tmp_path / 'epoch_1.pth'))
+    result = train(tmp_path, '--resume', str(tmp_path / 'epoch_1.pth'))
+    assert 'resumed epoch: 1' in result.stdout + result.stderr
+    resumed = model_weights(tmp_path / 'epoch_2.pth')
+    reference = model_weights(uninterrupted_run / 'epoch_2.pth')
+    assert resumed.keys() == reference.keys()
+    for key in reference:
+        assert torch.equal(resumed[key], reference[key]), key
+
+
+def test_resume_auto_finds_latest_checkpoint(uninterrupted_run, tmp_path):
+    run_tool('cp', str(uninterrupted_run / 'epoch_1.pth'),
+             str(tmp_path / 'epoch_1.pth'))
+    with open(tmp_path / 'last_checkpoint', 'w') as f:
+        f.write(str(tmp_path / 'epoch_1.pth'))
+    result = train(tmp_path, '--resume')
+    assert 'resumed epoch: 1' in result.stdout + result.stderr
+    assert osp.exists(tmp_path / 'epoch_2.pth')
+
+
+class Payload:
+    """An arbitrary object: unpickling it would run this module's code."""
+
+    def __reduce__(self):
+        return (os.system, ('echo unsafe',))
+
+
+def test_checkpoint_with_arbitrary_object_is_refused(uninterrupted_run,
+                                                     tmp_path):
+    checkpoint = torch.load(uninterrupted_run / 'epoch_1.pth')
+    checkpoint['meta']['payload'] = Payload()
+    bad = tmp_path / 'epoch_1.pth'
+    torch.save(checkpoint, bad)
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(bad)
+    result = subprocess.run(
+        [sys.executable, 'tools/train.py', TINY_CONFIG, '--work-dir',
+         str(tmp_path), '--resume', str(bad)],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0
+    assert 'Weights only load failed' in result.stderr
+    assert 'unsafe' not in result.stdout
+    assert not osp.exists(tmp_path / 'epoch_2.pth')
