@@ -1,0 +1,4 @@
+"""Models the paper's experiments need and mmpretrain lacks."""
+from .wide_resnet import WideResNet
+
+__all__ = ['WideResNet']

@@ -1,0 +1,100 @@
+"""The DDAS estimator (paper §3.2-3.4) as small pure functions.
+
+A search step has a clean batch ``D_0`` and ``L-hat`` augmented copies
+``D_1 .. D_L`` (one policy ``phi_l`` each), their train-loss gradients
+``g_0 .. g_L`` at ``theta_t``, and the validation gradient ``g_val`` at
+``theta_{t+1}``. The names below follow the paper's equations; flattened
+gradients are rows of one (L-hat + 1, P) matrix, row 0 being ``g_0``.
+"""
+import torch
+
+
+def branch_weights(p_tp: torch.Tensor,
+                   log_prob_policies: torch.Tensor) -> torch.Tensor:
+    """Weights of the clean and augmented batches in Eq. 12.
+
+    ``w_l = p_tp * P(phi_l) / Z`` for ``l >= 1`` with
+    ``Z = sum_l P(phi_l)`` held constant (detached), and
+    ``w_0 = 1 - sum_l w_l``: numerically ``1 - p_tp``, but it depends on the
+    alphas through the ``w_l``, as in Eq. 9-10.
+
+    Args:
+        p_tp (Tensor): scalar total augmentation probability.
+        log_prob_policies (Tensor): (L-hat,) ``log P(phi_l)`` (Eq. 3).
+
+    Returns:
+        Tensor: (L-hat + 1,) ``[w_0, w_1, ..., w_L]``, differentiable
+        w.r.t. whatever ``p_tp`` and ``log_prob_policies`` depend on.
+    """
+    # P(phi_l) / Z computed in log space: P(phi) underflows long before the
+    # ratio does once p_o concentrates.
+    log_z = torch.logsumexp(log_prob_policies, dim=0).detach()
+    augmented = p_tp * torch.exp(log_prob_policies - log_z)
+    return torch.cat([(1 - augmented.sum()).reshape(1), augmented])
+
+
+def combine_gradients(grads: torch.Tensor,
+                      weights: torch.Tensor) -> torch.Tensor:
+    """The network's gradient of the expected train loss (Eq. 5 / Eq. 12).
+
+    Args:
+        grads (Tensor): (L-hat + 1, P) flattened ``g_0 .. g_L``.
+        weights (Tensor): (L-hat + 1,) from :func:`branch_weights`.
+
+    Returns:
+        Tensor: (P,) ``sum_l w_l * g_l`` (``w_0`` weighting ``g_0``).
+    """
+    return weights.detach().to(grads) @ grads
+
+
+def alignment(grads: torch.Tensor, g_val: torch.Tensor) -> torch.Tensor:
+    """``d_l = g_val . (g_0 - g_l)`` for l = 1..L-hat (Eq. 9 / Eq. 15).
+
+    ``eta * d_l`` is the derivative of ``L_val(theta_{t+1})`` w.r.t. the
+    weight ``w_l`` of batch ``D_l`` (Eq. 9); ``eta`` is dropped because the
+    policy optimizer (Adam) is invariant to a constant gradient scale.
+
+    Args:
+        grads (Tensor): (L-hat + 1, P) flattened ``g_0 .. g_L`` at theta_t.
+        g_val (Tensor): (P,) flattened validation gradient at theta_{t+1}.
+
+    Returns:
+        Tensor: (L-hat,) ``d_1 .. d_L``.
+    """
+    products = grads @ g_val
+    return products[0] - products[1:]
+
+
+def gradient_normaliser(d: torch.Tensor) -> torch.Tensor:
+    """``Z_g = sum_l |d_l|`` (Eq. 15), the per-step scale of the gradients.
+
+    Args:
+        d (Tensor): (L-hat,) from :func:`alignment`.
+
+    Returns:
+        Tensor: scalar ``Z_g``.
+    """
+    return d.abs().sum()
+
+
+def policy_surrogate(d: torch.Tensor, augmented_weights: torch.Tensor,
+                     z_g) -> torch.Tensor:
+    """A scalar whose gradient w.r.t. the alphas is Eq. 16-17.
+
+    ``sum_l d_l * w_l / Z_g`` with ``w_l = p_tp * P(phi_l) / Z``: its
+    derivative w.r.t. ``p_o^k`` is Eq. 16 and w.r.t. ``p_tp`` Eq. 17 (both
+    without ``eta``); autograd carries them on through the softmax and the
+    sigmoid to ``alpha_o`` and ``alpha_tp``.
+
+    Args:
+        d (Tensor): (L-hat,) from :func:`alignment`; treated as constants.
+        augmented_weights (Tensor): (L-hat,) ``w_1 .. w_L`` from
+            :func:`branch_weights` (its entries 1..L-hat).
+        z_g (Tensor | float): ``Z_g`` from :func:`gradient_normaliser`, or
+            1 for the unnormalised gradient of Eq. 13-14.
+
+    Returns:
+        Tensor: the scalar surrogate.
+    """
+    d = d.detach().to(augmented_weights)
+    return (d * augmented_weights).sum() / z_g
