@@ -1,0 +1,293 @@
+"""The dynamic offline policy: one DDAS policy per search epoch.
+
+Paper §3.5.4: the search saves a snapshot of the augmentation parameters
+``p = (p_tp, p_o)`` after every epoch; retraining replays them, upsampled to
+its own length by nearest-neighbour interpolation, with a 1-D mean filter of
+size ``F_s`` on ``p_tp`` (Algorithm 1, line 17) against its fluctuations.
+
+The policy file (``ddas_policy.json``, format ``ddas-policy/1``)::
+
+    {"format": "ddas-policy/1",
+     "space": {"num_ops": 2, "ops": [{"name": "Rotate", "level": 4}, ...]},
+     "epochs": [{"epoch": 1, "p_tp": 0.34, "p_o": [0.015, ...]}, ...],
+     "meta": {...}}
+
+``epochs[e-1]`` is the policy at the END of search epoch ``e``.
+"""
+import json
+import math
+import os
+import os.path as osp
+import tempfile
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+
+from ddas_mm.ops import SearchSpace
+
+POLICY_FORMAT = 'ddas-policy/1'
+# How far the sum of a record's p_o may be from 1: a float32 softmax written
+# with full precision is within 1e-6; 1e-4 also admits hand-rounded files.
+SUM_TOLERANCE = 1e-4
+# Progress values are ratios of integers (epoch / max_epochs); this slack
+# keeps e.g. 3 / 12 * 4 from flooring to 0.999... -> record 0.
+_FLOOR_SLACK = 1e-9
+
+
+def _as_float_array(values) -> np.ndarray:
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu()
+    return np.asarray(values, dtype=np.float64)
+
+
+def _check_record(p_tp, p_o, num_candidates: int) -> Optional[str]:
+    """Return what is wrong with one record, or None if it is valid."""
+    if isinstance(p_tp, bool) or not isinstance(p_tp, (int, float)):
+        return f'p_tp must be a number, got {p_tp!r}'
+    if not (math.isfinite(p_tp) and 0.0 <= p_tp <= 1.0):
+        return f'p_tp must be a probability in [0, 1], got {p_tp!r}'
+    if p_o.ndim != 1 or p_o.size != num_candidates:
+        return (f'p_o must have one probability per candidate op of the '
+                f'space (K={num_candidates}), got shape {p_o.shape}')
+    if not np.all(np.isfinite(p_o)):
+        return 'p_o has non-finite values'
+    if np.any(p_o < 0):
+        return f'p_o has negative values (min {p_o.min():.6g})'
+    if abs(p_o.sum() - 1.0) > SUM_TOLERANCE:
+        return (f'p_o must sum to 1 (tolerance {SUM_TOLERANCE}), '
+                f'sums to {p_o.sum():.6g}')
+    return None
+
+
+class PolicySchedule:
+    """Per-epoch DDAS policies over one search space, and their JSON file.
+
+    Args:
+        space (SearchSpace): the candidate ops ``p_o`` is defined over.
+        meta (dict, optional): free-form provenance written with the file
+            (config, number of policies, initial p_tp, seed ...).
+
+    Example:
+        >>> schedule = PolicySchedule(SearchSpace(preset='cifar'))
+        >>> schedule.append(0.35, [1 / 68] * 68)        # after search epoch 1
+        >>> schedule.dump('work_dirs/x/ddas_policy.json')
+        >>> p_tp, p_o = PolicySchedule.load(path).policy_at(0.5)
+    """
+
+    def __init__(self, space: SearchSpace, meta: Optional[dict] = None):
+        self.space = space
+        self.meta = dict(meta or {})
+        self._p_tp: List[float] = []
+        self._p_o: List[np.ndarray] = []
+
+    # ------------------------------------------------------------ records
+    def append(self, p_tp, p_o) -> None:
+        """Record the policy at the end of the next search epoch.
+
+        Args:
+            p_tp (float | Tensor): total augmentation probability.
+            p_o (Sequence[float] | ndarray | Tensor): K op probabilities.
+
+        Raises:
+            ValueError: if the record is not a valid policy of this space.
+        """
+        p_tp = float(_as_float_array(p_tp))
+        p_o = _as_float_array(p_o)
+        problem = _check_record(p_tp, p_o, self.space.K)
+        if problem:
+            raise ValueError(f'Policy for search epoch {len(self) + 1}: '
+                             f'{problem}.')
+        self._p_tp.append(p_tp)
+        self._p_o.append(p_o)
+
+    def __len__(self) -> int:
+        return len(self._p_tp)
+
+    @property
+    def p_tp(self) -> np.ndarray:
+        """ndarray: (T,) total augmentation probability per search epoch."""
+        return np.asarray(self._p_tp, dtype=np.float64)
+
+    @property
+    def p_o(self) -> np.ndarray:
+        """ndarray: (T, K) op probabilities per search epoch."""
+        return np.stack(self._p_o) if self._p_o else np.zeros(
+            (0, self.space.K))
+
+    # ------------------------------------------------------------- replay
+    def index(self, progress: float) -> int:
+        """Return the record replayed at a point of the retraining.
+
+        Nearest-neighbour upsampling (paper §3.5.4): record
+        ``floor(progress * T)``, clamped to ``T - 1``.
+
+        Args:
+            progress (float): fraction of retraining done, ``epoch /
+                max_epochs`` (0-based epoch) or ``iter / max_iters``.
+
+        Returns:
+            int: index into the records, in ``[0, T - 1]``.
+        """
+        if not len(self):
+            raise ValueError('The policy schedule has no records to replay.')
+        if not (math.isfinite(progress) and progress >= 0):
+            raise ValueError(f'progress must be a finite number >= 0, got '
+                             f'{progress!r}')
+        return min(int(math.floor(progress * len(self) + _FLOOR_SLACK)),
+                   len(self) - 1)
+
+    def policy_at(self, progress: float) -> Tuple[float, np.ndarray]:
+        """Return ``(p_tp, p_o)`` replayed at ``progress`` (see :meth:`index`).
+        """
+        i = self.index(progress)
+        return self._p_tp[i], self._p_o[i]
+
+    def smoothed(self, size: int) -> 'PolicySchedule':
+        """Return a copy with a 1-D mean filter of ``size`` on p_tp only.
+
+        Paper §3.5.4 / Algorithm 1, line 17. As in the authors' code, the
+        window of record ``i`` is ``i .. i + size - 1``, truncated at the end
+        of the schedule; ``size=1`` changes nothing. ``p_o`` is untouched.
+
+        Args:
+            size (int): the filter size ``F_s`` (>= 1).
+
+        Returns:
+            PolicySchedule: the smoothed schedule.
+        """
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ValueError(f'The smoothing size F_s must be an integer '
+                             f'>= 1 (1 = no smoothing), got {size!r}')
+        out = PolicySchedule(self.space, self.meta)
+        p_tp = self.p_tp
+        out._p_tp = [float(p_tp[i:i + size].mean()) for i in range(len(self))]
+        out._p_o = list(self._p_o)
+        return out
+
+    # --------------------------------------------------------------- JSON
+    def to_dict(self) -> Dict[str, Any]:
+        """Return the policy file's content (format ``ddas-policy/1``)."""
+        return {
+            'format': POLICY_FORMAT,
+            'space': self.space.to_dict(),
+            'epochs': [{
+                'epoch': e + 1,
+                'p_tp': p_tp,
+                'p_o': p_o.tolist()
+            } for e, (p_tp, p_o) in enumerate(zip(self._p_tp, self._p_o))],
+            'meta': self.meta,
+        }
+
+    def dump(self, path: str) -> None:
+        """Write the policy file atomically (temp file + ``os.replace``).
+
+        Readers (a retraining started meanwhile, a plotting tool) see either
+        the previous file or the new one, never a partial write.
+
+        Args:
+            path (str): the file to write; missing folders are created.
+        """
+        folder = osp.dirname(osp.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(
+            dir=folder, prefix=f'.{osp.basename(path)}.', suffix='.tmp')
+        try:
+            with os.fdopen(fd, 'w') as f:
+                json.dump(self.to_dict(), f, indent=1)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if osp.exists(tmp):
+                os.remove(tmp)
+            raise
+
+    @classmethod
+    def from_dict(cls,
+                  content: Any,
+                  source: str = 'policy') -> 'PolicySchedule':
+        """Build a schedule from a policy file's content, validating it.
+
+        Args:
+            content: the parsed JSON.
+            source (str): where it came from, for error messages.
+
+        Returns:
+            PolicySchedule: the schedule.
+
+        Raises:
+            ValueError: naming ``source`` and the problem.
+        """
+
+        def fail(problem: str):
+            raise ValueError(f'Invalid DDAS policy file {source}: {problem}')
+
+        if not isinstance(content, dict):
+            fail(f'expected a JSON object, got {type(content).__name__}.')
+        if content.get('format') != POLICY_FORMAT:
+            fail(f'format is {content.get("format")!r}, this version of '
+                 f'ddas_mm reads {POLICY_FORMAT!r}. Re-run the search with '
+                 f'this version or convert the file.')
+        for key, kind in (('space', dict), ('epochs', list)):
+            if not isinstance(content.get(key), kind):
+                fail(f'"{key}" must be a JSON {kind.__name__}.')
+        meta = content.get('meta', {})
+        if not isinstance(meta, dict):
+            fail('"meta" must be a JSON object.')
+        try:
+            space = SearchSpace.from_dict(content['space'])
+        except (ValueError, KeyError, TypeError) as err:
+            fail(f'bad "space": {err}')
+        if not content['epochs']:
+            fail('"epochs" is empty: the search wrote no policy yet.')
+        schedule = cls(space, meta)
+        for i, record in enumerate(content['epochs']):
+            if not isinstance(record, dict) or not {'epoch', 'p_tp', 'p_o'
+                                                    } <= record.keys():
+                fail(f'epochs[{i}] must be an object with "epoch", "p_tp" '
+                     f'and "p_o".')
+            if record['epoch'] != i + 1:
+                fail(f'epochs[{i}] has "epoch": {record["epoch"]!r}; records '
+                     f'must be numbered 1..T in order.')
+            try:
+                p_o = np.asarray(record['p_o'], dtype=np.float64)
+            except (TypeError, ValueError):
+                fail(f'epoch {i + 1}: p_o must be a list of numbers.')
+            problem = _check_record(record['p_tp'], p_o, space.K)
+            if problem:
+                fail(f'epoch {i + 1}: {problem}.')
+            schedule._p_tp.append(float(record['p_tp']))
+            schedule._p_o.append(p_o)
+        return schedule
+
+    @classmethod
+    def load(cls, path: str) -> 'PolicySchedule':
+        """Read and validate a policy file.
+
+        Args:
+            path (str): a ``ddas_policy.json`` written by the search.
+
+        Returns:
+            PolicySchedule: the schedule.
+
+        Raises:
+            ValueError: if the file is missing, not JSON or not a valid
+                policy, naming the file and the problem.
+        """
+        try:
+            with open(path) as f:
+                content = json.load(f)
+        except FileNotFoundError:
+            raise ValueError(
+                f'DDAS policy file {path} does not exist: run the search '
+                f'first (it writes work_dirs/<search config>/'
+                f'ddas_policy.json) or fix the path.') from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ValueError(f'DDAS policy file {path} cannot be read as '
+                             f'JSON: {err}') from None
+        return cls.from_dict(content, source=path)
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(epochs={len(self)}, '
+                f'K={self.space.K}, num_ops={self.space.num_ops})')
