@@ -1,0 +1,139 @@
+"""Batched kernels on uint8 (N, C, H, W) tensors, any device.
+
+torchvision.transforms.v2.functional where it has the op; the rest composed
+from torch ops. Colour ops follow PIL's arithmetic (the reference of
+AutoAugment and RandAugment): blends truncate towards zero after clipping,
+grey images and means are rounded.
+"""
+from typing import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as nnf
+import torchvision.transforms.v2.functional as F
+
+from .constants import FILL_VALUE, GRAY_WEIGHTS
+from .geometry import inverse_coefficients
+
+
+def warp(img: torch.Tensor, matrix: np.ndarray,
+         nearest: bool) -> torch.Tensor:
+    """Apply a 3x3 forward matrix (see :mod:`.geometry`), fill 128.
+
+    Args:
+        img (Tensor): (N, C, H, W) uint8.
+        matrix (np.ndarray): 3x3 forward matrix in continuous coordinates.
+        nearest (bool): Nearest-neighbour instead of bilinear sampling.
+
+    Returns:
+        Tensor: (N, C, H, W) uint8.
+    """
+    mode = F.InterpolationMode.NEAREST if nearest else \
+        F.InterpolationMode.BILINEAR
+    # perspective samples output pixel centres (j + 0.5, i + 0.5) at the
+    # inverse-mapped point in the same continuous coordinates as ours.
+    return F.perspective(
+        img,
+        startpoints=None,
+        endpoints=None,
+        interpolation=mode,
+        fill=float(FILL_VALUE),
+        coefficients=inverse_coefficients(matrix))
+
+
+def flip(img: torch.Tensor, horizontal: bool) -> torch.Tensor:
+    """Mirror left-right (``horizontal``) or top-bottom."""
+    return F.horizontal_flip(img) if horizontal else F.vertical_flip(img)
+
+
+def blend(degenerate: torch.Tensor, img: torch.Tensor,
+          factor: float) -> torch.Tensor:
+    """PIL's ``Image.blend(degenerate, img, factor)``: clip, then truncate.
+
+    Args:
+        degenerate (Tensor): The image at factor 0 (float or uint8; it may
+            broadcast against ``img``).
+        img (Tensor): uint8 image, the image at factor 1.
+        factor (float): Blend factor; above 1 extrapolates.
+
+    Returns:
+        Tensor: uint8, the shape of ``img``.
+    """
+    out = degenerate + factor * (img.float() - degenerate)
+    return out.clamp_(0, 255).to(torch.uint8)
+
+
+def grayscale(img: torch.Tensor, channel_order: str) -> torch.Tensor:
+    """Rounded luma (PIL ``convert('L')``) as float (N, 1, H, W)."""
+    if img.shape[-3] == 1:
+        return img.float()
+    weights = torch.tensor(
+        GRAY_WEIGHTS[channel_order], device=img.device).view(1, 3, 1, 1)
+    return (img.float() * weights).sum(dim=-3, keepdim=True).round_()
+
+
+def color(img: torch.Tensor, factor: float,
+          channel_order: str) -> torch.Tensor:
+    """PIL ``ImageEnhance.Color``: blend with the grey image."""
+    if img.shape[-3] == 1:
+        return img
+    return blend(grayscale(img, channel_order), img, factor)
+
+
+def contrast(img: torch.Tensor, factor: float,
+             channel_order: str) -> torch.Tensor:
+    """PIL ``ImageEnhance.Contrast``: blend with the rounded mean grey.
+
+    The mean grey is the luma of the channel means; PIL averages the rounded
+    grey pixels instead, which differs by far less than a level.
+    """
+    channel_means = img.float().mean(dim=(-2, -1))
+    if img.shape[-3] == 3:
+        weights = torch.tensor(GRAY_WEIGHTS[channel_order], device=img.device)
+        channel_means = channel_means @ weights[:, None]
+    mean = torch.floor(channel_means + 0.5)[..., None, None]
+    return blend(mean, img, factor)
+
+
+
+
+def filter_keep_border(img: torch.Tensor, kernel: Sequence[Sequence[int]],
+                       scale: int) -> torch.Tensor:
+    """PIL ``Image.filter``: convolve, round, keep the border pixels.
+
+    Args:
+        img (Tensor): (N, C, H, W) uint8.
+        kernel (Sequence[Sequence[int]]): Odd square integer kernel.
+        scale (int): Divisor of the kernel.
+
+    Returns:
+        Tensor: (N, C, H, W) uint8; the outer ``len(kernel) // 2`` rows and
+        columns are the input's, as in PIL.
+    """
+    radius = len(kernel) // 2
+    height, width = img.shape[-2:]
+    if height <= 2 * radius or width <= 2 * radius:
+        return img
+    channels = img.shape[-3]
+    weight = torch.tensor(
+        kernel, dtype=torch.float32, device=img.device) / scale
+    weight = weight.expand(channels, 1, -1, -1)
+    inner = nnf.conv2d(img.float(), weight, groups=channels).round_()
+    out = img.clone()
+    out[..., radius:height - radius, radius:width - radius] = inner.to(
+        torch.uint8)
+    return out
+
+
+def solarize(img: torch.Tensor, threshold: float) -> torch.Tensor:
+    """Invert the pixels >= threshold (PIL ``ImageOps.solarize``)."""
+    if threshold > 255:
+        return img
+    return F.solarize(img, threshold)
+
+
+def solarize_add(img: torch.Tensor, addition: int,
+                 threshold: int) -> torch.Tensor:
+    """Add ``addition`` (clipped) to the pixels below ``threshold``."""
+    added = (img.to(torch.int16) + addition).clamp_(0, 255).to(torch.uint8)
+    return torch.where(img < threshold, added, img)

@@ -1,0 +1,325 @@
+"""How each kind of op runs on a batch, with the kernel of its backend.
+
+Kinds: :class:`PixelOp` (colour ops and filters), :class:`GeometricOp` (a 3x3
+matrix moves pixels and boxes), :class:`CutoutOp`, :class:`BBoxCutoutOp`
+and :class:`BBoxOnlyOp` (another op applied inside each box). Every ``run``
+takes a uint8 (N, C, H, W) batch, the boxes as a list of N (M, 4) pixel xyxy
+tensors (or None), the magnitude with its sign already applied, and an
+:class:`OpContext`; it returns the new batch and boxes and never writes into
+its inputs (a result may share memory with them).
+"""
+import math
+import numbers
+from typing import Callable, List, NamedTuple, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+
+from . import kernels_cv2, kernels_torch
+from .constants import FILL_VALUE, MAX_LEVEL
+from .geometry import flip_matrix, transform_boxes
+
+Boxes = Optional[List[torch.Tensor]]
+Rectangle = Optional[Tuple[int, int, int, int]]
+
+
+class OpContext(NamedTuple):
+    """What an op needs besides the image, boxes and magnitude.
+
+    Attributes:
+        channel_order (str): 'bgr' or 'rgb', for the luma weights.
+        generator (torch.Generator | None): Source of the random draws
+            (positions, boxes); None uses torch's global generator.
+        backend (str): 'cv2' (CPU, one image at a time) or 'torch'.
+        box_prob (float): Probability that an _Only_BBoxes op changes a box.
+    """
+    channel_order: str
+    generator: Optional[torch.Generator]
+    backend: str
+    box_prob: float
+
+
+def run_cv2_per_image(kernel: Callable, img: torch.Tensor,
+                      *args) -> torch.Tensor:
+    """Run an (H, W, C) numpy kernel on each image of a CPU batch.
+
+    A (C, H, W) view of an (H, W, C) buffer, what
+    ``torch.from_numpy(hwc).permute(2, 0, 1)`` gives, reaches the kernel
+    without a copy, and the result is returned as such a view: the
+    retraining pipeline pays no layout conversion.
+
+    Args:
+        kernel (Callable): ``kernel(hwc_array, *args) -> hwc_array``.
+        img (Tensor): (N, C, H, W) uint8 on the CPU.
+        *args: Passed on to the kernel.
+
+    Returns:
+        Tensor: (N, C, H, W) uint8.
+    """
+    outs = []
+    for image in img:
+        hwc = np.ascontiguousarray(image.permute(1, 2, 0).numpy())
+        outs.append(torch.from_numpy(kernel(hwc, *args)).permute(2, 0, 1))
+    return outs[0][None] if len(outs) == 1 else torch.stack(outs)
+
+
+def random_index(high: int, generator: Optional[torch.Generator]) -> int:
+    """A uniform integer in ``[0, high)``."""
+    return int(torch.randint(high, (1, ), generator=generator))
+
+
+def box_pixels(box: Sequence[float], height: int,
+               width: int) -> Tuple[int, int, int, int]:
+    """Rows ``y0:y1`` and columns ``x0:x1`` of the pixels whose centres lie
+    inside an xyxy box, clipped to the image."""
+    x1, y1, x2, y2 = box
+
+    def first_centre_at_or_after(coord, size):
+        return min(max(math.ceil(coord - 0.5), 0), size)
+
+    return (first_centre_at_or_after(y1, height),
+            first_centre_at_or_after(y2, height),
+            first_centre_at_or_after(x1, width),
+            first_centre_at_or_after(x2, width))
+
+
+def fill_rectangles(img: torch.Tensor,
+                    rectangles: Sequence[Rectangle]) -> torch.Tensor:
+    """Fill one ``(y0, y1, x0, x1)`` rectangle per image with the fill value
+    (None leaves the image as it is)."""
+    out = img.clone()
+    for image, rectangle in zip(out, rectangles):
+        if rectangle is not None:
+            y0, y1, x0, x1 = rectangle
+            image[:, y0:y1, x0:x1] = FILL_VALUE
+    return out
+
+
+def centred_rectangle(centre_y: int, centre_x: int, height: int, width: int,
+                      image_height: int, image_width: int) -> Rectangle:
+    """A ``height x width`` rectangle around a pixel, clipped to the image."""
+    y0, x0 = centre_y - height // 2, centre_x - width // 2
+    return (max(y0, 0), min(y0 + height, image_height), max(x0, 0),
+            min(x0 + width, image_width))
+
+
+class Op:
+    """An augmentation op: its level-to-magnitude map and how it runs.
+
+    Args:
+        name (str): The op's name in :func:`~ddas_mm.ops.apply_op`.
+        magnitude (Callable | None): Maps a level (0..10) to the unsigned
+            magnitude; None for an op without a level.
+        symmetric (bool): The magnitude takes a sign (+1 / -1) per image.
+    """
+    #: Whether the op reads the boxes (it leaves the image alone without).
+    uses_boxes = False
+
+    def __init__(self,
+                 name: str,
+                 magnitude: Optional[Callable[[int], float]] = None,
+                 symmetric: bool = False):
+        self.name = name
+        self.magnitude = magnitude
+        self.symmetric = symmetric
+
+    def magnitude_at(self, level: Optional[int]) -> Optional[float]:
+        """The unsigned magnitude at ``level`` (None for a level-less op).
+
+        Raises:
+            ValueError: The op does not take this level; the message says
+                what it takes.
+        """
+        if self.magnitude is None:
+            if level is not None:
+                raise ValueError(f'{self.name} takes no level (level=None), '
+                                 f'got level={level!r}')
+            return None
+        if (not isinstance(level, numbers.Integral)
+                or isinstance(level, bool) or not 0 <= level <= MAX_LEVEL):
+            raise ValueError(f'{self.name} needs an integer level in '
+                             f'0..{MAX_LEVEL}, got level={level!r}')
+        return self.magnitude(int(level))
+
+    def run(self, img: torch.Tensor, boxes: Boxes, magnitude: Optional[float],
+            ctx: OpContext) -> Tuple[torch.Tensor, Boxes]:
+        """Apply the op at a signed magnitude (None for level-less ops)."""
+        raise NotImplementedError
+
+
+class PixelOp(Op):
+    """An op that changes pixel values only; boxes pass through.
+
+    Args:
+        name, magnitude, symmetric: See :class:`Op`.
+        torch_kernel (Callable): ``(batch, magnitude, ctx) -> batch``.
+        cv2_kernel (Callable | None): ``(hwc, magnitude, ctx) -> hwc``, used
+            on the CPU; None where the torch kernel is the faster one there.
+    """
+
+    def __init__(self,
+                 name: str,
+                 torch_kernel: Callable,
+                 cv2_kernel: Optional[Callable] = None,
+                 magnitude: Optional[Callable[[int], float]] = None,
+                 symmetric: bool = False):
+        super().__init__(name, magnitude, symmetric)
+        self.torch_kernel = torch_kernel
+        self.cv2_kernel = cv2_kernel
+
+    def run(self, img, boxes, magnitude, ctx):
+        if ctx.backend == 'cv2' and self.cv2_kernel is not None:
+            return run_cv2_per_image(self.cv2_kernel, img, magnitude,
+                                     ctx), boxes
+        return self.torch_kernel(img, magnitude, ctx), boxes
+
+
+class GeometricOp(Op):
+    """An op given by a 3x3 forward matrix; pixels and boxes both follow it.
+
+    Args:
+        name, magnitude, symmetric: See :class:`Op`.
+        matrix (Callable): ``(height, width, magnitude) -> 3x3 np.ndarray``
+            (see :mod:`.geometry`).
+        nearest (bool): Sample the nearest pixel instead of interpolating
+            bilinearly; for matrices that map pixel centres onto pixel
+            centres (whole-pixel shifts, quarter turns), which then copy
+            pixels exactly.
+    """
+
+    def __init__(self,
+                 name: str,
+                 matrix: Callable[[int, int, Optional[float]], np.ndarray],
+                 magnitude: Optional[Callable[[int], float]] = None,
+                 symmetric: bool = False,
+                 nearest: bool = False):
+        super().__init__(name, magnitude, symmetric)
+        self.matrix = matrix
+        self.nearest = nearest
+
+    def transform_image(self, img: torch.Tensor, matrix: np.ndarray,
+                        ctx: OpContext) -> torch.Tensor:
+        """Resample the batch by the matrix (fill 128)."""
+        if ctx.backend == 'cv2':
+            return run_cv2_per_image(kernels_cv2.warp, img, matrix,
+                                     self.nearest)
+        return kernels_torch.warp(img, matrix, self.nearest)
+
+    def run(self, img, boxes, magnitude, ctx):
+        height, width = img.shape[-2:]
+        matrix = self.matrix(height, width, magnitude)
+        out = self.transform_image(img, matrix, ctx)
+        if boxes is not None:
+            boxes = [transform_boxes(b, matrix, height, width) for b in boxes]
+        return out, boxes
+
+
+class FlipOp(GeometricOp):
+    """A mirror: its matrix moves the boxes, a flip kernel the pixels."""
+
+    def __init__(self, name: str, horizontal: bool):
+        super().__init__(
+            name, lambda height, width, _: flip_matrix(height, width,
+                                                       horizontal))
+        self.horizontal = horizontal
+
+    def transform_image(self, img, matrix, ctx):
+        if ctx.backend == 'cv2':
+            return run_cv2_per_image(kernels_cv2.flip, img, self.horizontal)
+        return kernels_torch.flip(img, self.horizontal)
+
+
+class CutoutOp(Op):
+    """A fill-value square centred on a uniformly drawn pixel, clipped to the
+    image (Cutout, DeVries & Taylor 2017, as RandAugment and Zoph et al.).
+
+    Args:
+        name, magnitude: See :class:`Op`.
+        side (Callable): ``(height, width, magnitude) -> side in pixels``.
+    """
+
+    def __init__(self, name: str, side: Callable[[int, int, float], int],
+                 magnitude: Callable[[int], float]):
+        super().__init__(name, magnitude)
+        self.side = side
+
+    def run(self, img, boxes, magnitude, ctx):
+        height, width = img.shape[-2:]
+        side = self.side(height, width, magnitude)
+        rectangles = [
+            centred_rectangle(
+                random_index(height, ctx.generator),
+                random_index(width, ctx.generator), side, side, height, width)
+            for _ in range(len(img))
+        ]
+        return fill_rectangles(img, rectangles), boxes
+
+
+class BBoxCutoutOp(Op):
+    """Zoph et al.'s BBox_Cutout: in each image one uniformly drawn box gets
+    a fill-value rectangle of ``magnitude`` times its height and width,
+    centred on a uniformly drawn pixel of the box (clipped to the image)."""
+    uses_boxes = True
+
+    def run(self, img, boxes, magnitude, ctx):
+        if boxes is None:
+            return img, boxes
+        height, width = img.shape[-2:]
+        rectangles = []
+        for image_boxes in boxes:
+            rectangle = None
+            if len(image_boxes):
+                box = image_boxes[random_index(len(image_boxes),
+                                               ctx.generator)].tolist()
+                y0, y1, x0, x1 = box_pixels(box, height, width)
+                if y1 > y0 and x1 > x0:
+                    # Zoph et al.: half sizes int(fraction * size / 2).
+                    half_h = int(magnitude * (y1 - y0) / 2)
+                    half_w = int(magnitude * (x1 - x0) / 2)
+                    rectangle = centred_rectangle(
+                        y0 + random_index(y1 - y0, ctx.generator),
+                        x0 + random_index(x1 - x0, ctx.generator),
+                        2 * half_h, 2 * half_w, height, width)
+            rectangles.append(rectangle)
+        return fill_rectangles(img, rectangles), boxes
+
+
+class BBoxOnlyOp(Op):
+    """Zoph et al.'s _Only_BBoxes ops: another op applied to the pixels inside
+    each box, independently with probability ``ctx.box_prob`` per box, the
+    boxes visited in random order; the boxes themselves do not move.
+
+    The inside of a box is the pixels whose centres lie in it
+    (:func:`box_pixels`); no other pixel changes.
+
+    Args:
+        name, magnitude: See :class:`Op`.
+        base (Op): The op applied to each box's pixels; the op is symmetric
+            when its base is (one sign per image).
+    """
+    uses_boxes = True
+
+    def __init__(self, name: str, base: Op,
+                 magnitude: Optional[Callable[[int], float]]):
+        super().__init__(name, magnitude, base.symmetric)
+        self.base = base
+
+    def run(self, img, boxes, magnitude, ctx):
+        if boxes is None:
+            return img, boxes
+        height, width = img.shape[-2:]
+        out = img.clone()
+        for image, image_boxes in zip(out, boxes):
+            count = len(image_boxes)
+            order = torch.randperm(count, generator=ctx.generator).tolist()
+            chosen = (torch.rand(count, generator=ctx.generator) <
+                      ctx.box_prob).tolist()
+            rows = image_boxes.tolist()
+            for j in order:
+                y0, y1, x0, x1 = box_pixels(rows[j], height, width)
+                if not chosen[j] or y1 <= y0 or x1 <= x0:
+                    continue
+                region = image[:, y0:y1, x0:x1]
+                changed, _ = self.base.run(region[None], None, magnitude, ctx)
+                region.copy_(changed[0])
+        return out, boxes

@@ -1,0 +1,265 @@
+"""Every op by name: its kind, kernels and level-to-magnitude map.
+
+Levels run 0..10. The classification ops (``cifar``, ``imagenet``,
+``sanity`` presets) use RandAugment's magnitude ranges, the detection ops
+(``coco`` preset, Zoph et al.'s names) Zoph et al.'s; see
+:mod:`.constants` for every range and its source. Where both define an op
+(Posterize, Solarize, SolarizeAdd, Color, Contrast, Brightness, Sharpness,
+Rotate, Shear) the ranges agree and one definition serves both. Two
+deliberate choices, so that the magnitude grows with the level for every op:
+
+- Color, Contrast, Brightness and Sharpness use RandAugment's
+  ``factor = 1 + sign * 0.9 * level / 10``; Zoph et al. spread the same
+  factor range [0.1, 1.9] over the levels without a sign, which makes level
+  5 the identity.
+- Posterize and Solarize get stronger with the level (RandAugment's
+  ``timm_increasing`` ranges); in Zoph et al.'s code level 0 is the
+  strongest.
+"""
+import math
+from typing import Callable, Dict, Optional
+
+import torchvision.transforms.v2.functional as F
+
+from . import kernels_cv2 as cv
+from . import kernels_torch as tk
+from .constants import (BBOX_CUTOUT_MAX_PAD_FRACTION, BLUR_KERNEL,
+                        BLUR_KERNEL_SCALE, CUTOUT_MAX_FRACTION,
+                        CUTOUT_ONLY_BBOXES_MAX_PAD, ENHANCE_MAX_DELTA,
+                        MAX_LEVEL, POSTERIZE_MAX_BITS, ROTATE_MAX_DEGREES,
+                        SHEAR_MAX, SMOOTH_KERNEL, SMOOTH_KERNEL_SCALE,
+                        SOLARIZE_ADD_MAX, SOLARIZE_ADD_THRESHOLD,
+                        SOLARIZE_MAX_THRESHOLD, TRANSLATE_BBOX_MAX_PIXELS,
+                        TRANSLATE_MAX_FRACTION,
+                        TRANSLATE_ONLY_BBOXES_MAX_PIXELS)
+from .geometry import (rotate90_matrix, rotation_matrix, shear_matrix,
+                       translation_matrix)
+from .kinds import (BBoxCutoutOp, BBoxOnlyOp, CutoutOp, FlipOp, GeometricOp,
+                    Op, PixelOp)
+
+
+def _up_to(maximum: float) -> Callable[[int], float]:
+    """Level 0..10 mapped linearly onto 0..maximum."""
+    return lambda level: level / MAX_LEVEL * maximum
+
+
+def _posterize_bits(level: int) -> int:
+    # RandAugment: 4 bits at level 0 down to 0 bits, rounded up.
+    return math.ceil(POSTERIZE_MAX_BITS -
+                     level / MAX_LEVEL * POSTERIZE_MAX_BITS)
+
+
+def _solarize_threshold(level: int) -> float:
+    return SOLARIZE_MAX_THRESHOLD - level / MAX_LEVEL * SOLARIZE_MAX_THRESHOLD
+
+
+def _solarize_addition(level: int) -> int:
+    return int(level / MAX_LEVEL * SOLARIZE_ADD_MAX)
+
+
+def _cutout_only_bboxes_pad(level: int) -> int:
+    return int(level / MAX_LEVEL * CUTOUT_ONLY_BBOXES_MAX_PAD)
+
+
+_enhance = _up_to(ENHANCE_MAX_DELTA)
+_rotate_degrees = _up_to(ROTATE_MAX_DEGREES)
+_shear = _up_to(SHEAR_MAX)
+
+
+def _rotate(height, width, degrees):
+    return rotation_matrix(height, width, degrees)
+
+
+def _rotate90(height, width, _):
+    return rotate90_matrix(height, width)
+
+
+def _shear_x(height, width, shear):
+    return shear_matrix(shear_x=shear)
+
+
+def _shear_y(height, width, shear):
+    return shear_matrix(shear_y=shear)
+
+
+# Translations move by whole pixels, so they copy pixels exactly.
+def _translate_x_pixels(height, width, pixels):
+    return translation_matrix(dx=round(pixels))
+
+
+def _translate_y_pixels(height, width, pixels):
+    return translation_matrix(dy=round(pixels))
+
+
+def _translate_x_fraction(height, width, fraction):
+    return translation_matrix(dx=round(fraction * width))
+
+
+def _translate_y_fraction(height, width, fraction):
+    return translation_matrix(dy=round(fraction * height))
+
+
+def _smooth_torch(img, _, ctx):
+    return tk.filter_keep_border(img, SMOOTH_KERNEL, SMOOTH_KERNEL_SCALE)
+
+
+def _smooth_cv2(img, _, ctx):
+    return cv.filter_keep_border(img, SMOOTH_KERNEL, SMOOTH_KERNEL_SCALE)
+
+
+def _blur_torch(img, _, ctx):
+    return tk.filter_keep_border(img, BLUR_KERNEL, BLUR_KERNEL_SCALE)
+
+
+def _blur_cv2(img, _, ctx):
+    return cv.filter_keep_border(img, BLUR_KERNEL, BLUR_KERNEL_SCALE)
+
+
+def _equalize_cv2(img, _, ctx):
+    return cv.apply_lut(img, cv.equalize_luts(cv.histograms(img)))
+
+
+def _autocontrast_cv2(img, _, ctx):
+    return cv.apply_lut(img, cv.autocontrast_luts(cv.histograms(img)))
+
+
+def _geometric(name, matrix, magnitude, nearest=False):
+    return GeometricOp(
+        name, matrix, magnitude, symmetric=True, nearest=nearest)
+
+
+_IDENTITY = PixelOp('Identity', lambda img, _, ctx: img)
+_FLIP_LR = FlipOp('FlipLR', horizontal=True)
+_EQUALIZE = PixelOp('Equalize', lambda img, _, ctx: F.equalize(img),
+                    _equalize_cv2)
+_SOLARIZE = PixelOp(
+    'Solarize',
+    lambda img, threshold, ctx: tk.solarize(img, threshold),
+    lambda img, threshold, ctx: cv.apply_lut(img,
+                                             cv.solarize_lut(threshold)),
+    magnitude=_solarize_threshold)
+_ROTATE = _geometric('Rotate', _rotate, _rotate_degrees)
+_SHEAR_X = _geometric('ShearX', _shear_x, _shear)
+_SHEAR_Y = _geometric('ShearY', _shear_y, _shear)
+_TRANSLATE_X_PIXELS = _geometric(
+    'TranslateX_BBox',
+    _translate_x_pixels,
+    _up_to(TRANSLATE_BBOX_MAX_PIXELS),
+    nearest=True)
+_TRANSLATE_Y_PIXELS = _geometric(
+    'TranslateY_BBox',
+    _translate_y_pixels,
+    _up_to(TRANSLATE_BBOX_MAX_PIXELS),
+    nearest=True)
+
+_OPS = [
+    # Level-less ops of the classification sets.
+    _IDENTITY,
+    _FLIP_LR,
+    FlipOp('FlipUD', horizontal=False),
+    PixelOp('AutoContrast', lambda img, _, ctx: F.autocontrast(img),
+            _autocontrast_cv2),
+    _EQUALIZE,
+    PixelOp('Invert', lambda img, _, ctx: F.invert(img)),
+    PixelOp('Blur', _blur_torch, _blur_cv2),
+    PixelOp('Smooth', _smooth_torch, _smooth_cv2),
+    # The paper's sanity check (section 4.1): a fixed quarter turn.
+    GeometricOp('Rotate90', _rotate90, nearest=True),
+    # Magnitude ops of the classification sets (RandAugment's ranges).
+    _ROTATE,
+    # torchvision's bitwise posterize beats a table look-up on the CPU too.
+    PixelOp(
+        'Posterize',
+        lambda img, bits, ctx: F.posterize(img, bits),
+        magnitude=_posterize_bits),
+    _SHEAR_X,
+    _SHEAR_Y,
+    _geometric(
+        'TranslateX',
+        _translate_x_fraction,
+        _up_to(TRANSLATE_MAX_FRACTION),
+        nearest=True),
+    _geometric(
+        'TranslateY',
+        _translate_y_fraction,
+        _up_to(TRANSLATE_MAX_FRACTION),
+        nearest=True),
+    _SOLARIZE,
+    PixelOp(
+        'Color',
+        lambda img, delta, ctx: tk.color(img, 1 + delta, ctx.channel_order),
+        lambda img, delta, ctx: cv.color(img, 1 + delta, ctx.channel_order),
+        magnitude=_enhance,
+        symmetric=True),
+    PixelOp(
+        'Contrast',
+        lambda img, delta, ctx: tk.contrast(img, 1 + delta, ctx.channel_order),
+        lambda img, delta, ctx: cv.contrast(img, 1 + delta, ctx.channel_order
+                                            ),
+        magnitude=_enhance,
+        symmetric=True),
+    PixelOp(
+        'Brightness',
+        lambda img, delta, ctx: F.adjust_brightness(img, 1 + delta),
+        lambda img, delta, ctx: cv.apply_lut(img, cv.blend_lut(0, 1 + delta)),
+        magnitude=_enhance,
+        symmetric=True),
+    PixelOp(
+        'Sharpness',
+        lambda img, delta, ctx: F.adjust_sharpness(img, 1 + delta),
+        lambda img, delta, ctx: cv.sharpness(img, 1 + delta),
+        magnitude=_enhance,
+        symmetric=True),
+    CutoutOp(
+        'Cutout',
+        lambda height, width, fraction: round(fraction * min(height, width)),
+        magnitude=_up_to(CUTOUT_MAX_FRACTION)),
+    # Ops only Zoph et al.'s detection set has.
+    PixelOp(
+        'SolarizeAdd',
+        lambda img, addition, ctx: tk.solarize_add(img, addition,
+                                                   SOLARIZE_ADD_THRESHOLD),
+        lambda img, addition, ctx: cv.apply_lut(
+            img, cv.solarize_add_lut(addition, SOLARIZE_ADD_THRESHOLD)),
+        magnitude=_solarize_addition),
+    BBoxCutoutOp('BBox_Cutout', _up_to(BBOX_CUTOUT_MAX_PAD_FRACTION)),
+    _geometric('Rotate_BBox', _rotate, _rotate_degrees),
+    _geometric('ShearX_BBox', _shear_x, _shear),
+    _geometric('ShearY_BBox', _shear_y, _shear),
+    _TRANSLATE_X_PIXELS,
+    _TRANSLATE_Y_PIXELS,
+    BBoxOnlyOp('Equalize_Only_BBoxes', _EQUALIZE, magnitude=None),
+    BBoxOnlyOp('Flip_Only_BBoxes', _FLIP_LR, magnitude=None),
+    BBoxOnlyOp('Rotate_Only_BBoxes', _ROTATE, _rotate_degrees),
+    BBoxOnlyOp('ShearX_Only_BBoxes', _SHEAR_X, _shear),
+    BBoxOnlyOp('ShearY_Only_BBoxes', _SHEAR_Y, _shear),
+    BBoxOnlyOp('TranslateX_Only_BBoxes', _TRANSLATE_X_PIXELS,
+               _up_to(TRANSLATE_ONLY_BBOXES_MAX_PIXELS)),
+    BBoxOnlyOp('TranslateY_Only_BBoxes', _TRANSLATE_Y_PIXELS,
+               _up_to(TRANSLATE_ONLY_BBOXES_MAX_PIXELS)),
+    BBoxOnlyOp('Solarize_Only_BBoxes', _SOLARIZE, _solarize_threshold),
+    BBoxOnlyOp(
+        'Cutout_Only_BBoxes',
+        # Zoph et al.: a square of side 2 * pad inside the box.
+        CutoutOp(
+            'Cutout_Only_BBoxes',
+            lambda height, width, pad: 2 * pad,
+            magnitude=_cutout_only_bboxes_pad),
+        _cutout_only_bboxes_pad),
+]
+
+#: Every op by name, in a fixed order.
+OPS: Dict[str, Op] = {op.name: op for op in _OPS}
+
+
+def get_op(name: str) -> Op:
+    """The op called ``name``.
+
+    Raises:
+        ValueError: Unknown name; the message lists the valid ones.
+    """
+    op: Optional[Op] = OPS.get(name)
+    if op is None:
+        raise ValueError(f'Unknown augmentation op {name!r}; valid ops: '
+                         f'{", ".join(OPS)}')
+    return op
