@@ -82,9 +82,14 @@ BBOX_ONLY_PROB = 1.0 / 3.0
 # _randomly_negate_tensor).
 POSITIVE_SIGN_PROB = 0.5
 
-# Luma weights per channel order, ITU-R BT.601 (PIL convert('L'), OpenCV's
-# RGB2GRAY / BGR2GRAY): the grey image of Color and Contrast.
-GRAY_WEIGHTS = {'rgb': (0.299, 0.587, 0.114), 'bgr': (0.114, 0.587, 0.299)}
+# Luma weights per channel order, ITU-R BT.601 (0.299 R + 0.587 G + 0.114 B)
+# in PIL's 16-bit fixed point (convert('L'): (19595 R + 38470 G + 7471 B +
+# 2**15) >> 16): the grey image of Color and Contrast.
+GRAY_WEIGHTS_FIXED_POINT = {
+    'rgb': (19595, 38470, 7471),
+    'bgr': (7471, 38470, 19595)
+}
+GRAY_FIXED_POINT_BITS = 16
 
 # PIL ImageFilter.SMOOTH: the Smooth op and the blurred image that Sharpness
 # extrapolates from (PIL ImageEnhance.Sharpness).

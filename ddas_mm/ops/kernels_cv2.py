@@ -15,7 +15,8 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from .constants import (FILL_VALUE, GRAY_WEIGHTS, SMOOTH_KERNEL,
+from .constants import (FILL_VALUE, GRAY_FIXED_POINT_BITS,
+                        GRAY_WEIGHTS_FIXED_POINT, SMOOTH_KERNEL,
                         SMOOTH_KERNEL_SCALE)
 
 _LEVELS = np.arange(256, dtype=np.float64)
@@ -158,12 +159,14 @@ def grayscale(img: np.ndarray, channel_order: str) -> np.ndarray:
 
 def blend(degenerate: np.ndarray, img: np.ndarray,
           factor: float) -> np.ndarray:
-    """``degenerate + factor * (img - degenerate)``, clipped and rounded.
+    """PIL's ``blend(degenerate, img, factor)``: clip, then truncate.
 
-    OpenCV rounds where PIL truncates: at most one level apart.
+    ``addWeighted`` rounds to nearest; subtracting just under half a level
+    first turns that into truncation, and keeps exact integers (factor 1 is
+    the identity).
     """
     return _keep_channels(
-        cv2.addWeighted(img, factor, degenerate, 1.0 - factor, 0), img)
+        cv2.addWeighted(img, factor, degenerate, 1.0 - factor, -0.499), img)
 
 
 def color(img: np.ndarray, factor: float, channel_order: str) -> np.ndarray:
@@ -182,9 +185,11 @@ def contrast(img: np.ndarray, factor: float,
     :func:`.kernels_torch.contrast`).
     """
     channels = img.shape[2]
-    channel_means = np.array(cv2.mean(img)[:channels])
-    weights = GRAY_WEIGHTS[channel_order] if channels == 3 else (1.0, )
-    mean = np.floor(channel_means @ np.array(weights) + 0.5)
+    mean = np.array(cv2.mean(img)[:channels])
+    if channels == 3:
+        mean = mean @ np.array(GRAY_WEIGHTS_FIXED_POINT[channel_order]) / (
+            1 << GRAY_FIXED_POINT_BITS)
+    mean = np.floor(mean + 0.5)
     return apply_lut(img, blend_lut(mean, factor))
 
 

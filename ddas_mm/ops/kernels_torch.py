@@ -12,13 +12,19 @@ import torch
 import torch.nn.functional as nnf
 import torchvision.transforms.v2.functional as F
 
-from .constants import FILL_VALUE, GRAY_WEIGHTS
-from .geometry import inverse_coefficients
+from .constants import (FILL_VALUE, GRAY_FIXED_POINT_BITS,
+                        GRAY_WEIGHTS_FIXED_POINT)
 
 
 def warp(img: torch.Tensor, matrix: np.ndarray,
          nearest: bool) -> torch.Tensor:
     """Apply a 3x3 forward matrix (see :mod:`.geometry`), fill 128.
+
+    Samples ``img - 128`` with zero padding and adds 128 back: exactly a
+    constant border of 128 for bilinear sampling, as OpenCV's
+    ``BORDER_CONSTANT``. (torchvision's fill blends a sampled validity mask
+    into an already zero-blended sample, which darkens the pixels next to
+    the border towards the fill twice.)
 
     Args:
         img (Tensor): (N, C, H, W) uint8.
@@ -28,17 +34,26 @@ def warp(img: torch.Tensor, matrix: np.ndarray,
     Returns:
         Tensor: (N, C, H, W) uint8.
     """
-    mode = F.InterpolationMode.NEAREST if nearest else \
-        F.InterpolationMode.BILINEAR
-    # perspective samples output pixel centres (j + 0.5, i + 0.5) at the
-    # inverse-mapped point in the same continuous coordinates as ours.
-    return F.perspective(
-        img,
-        startpoints=None,
-        endpoints=None,
-        interpolation=mode,
-        fill=float(FILL_VALUE),
-        coefficients=inverse_coefficients(matrix))
+    count, channels, height, width = img.shape
+    # grid_sample's normalised coordinates (align_corners=False): -1 and 1
+    # are the outer edges 0 and W (H) of our continuous coordinates.
+    to_normalised = np.array([[2 / width, 0, -1], [0, 2 / height, -1],
+                              [0, 0, 1]])
+    theta = to_normalised @ np.linalg.inv(matrix) @ np.linalg.inv(
+        to_normalised)
+    theta = torch.tensor(
+        theta[:2], dtype=torch.float32, device=img.device).expand(
+            count, 2, 3)
+    grid = nnf.affine_grid(
+        theta, [count, channels, height, width], align_corners=False)
+    centred = img.float() - FILL_VALUE
+    out = nnf.grid_sample(
+        centred,
+        grid,
+        mode='nearest' if nearest else 'bilinear',
+        padding_mode='zeros',
+        align_corners=False)
+    return out.add_(FILL_VALUE).round_().clamp_(0, 255).to(torch.uint8)
 
 
 def flip(img: torch.Tensor, horizontal: bool) -> torch.Tensor:
@@ -64,12 +79,17 @@ def blend(degenerate: torch.Tensor, img: torch.Tensor,
 
 
 def grayscale(img: torch.Tensor, channel_order: str) -> torch.Tensor:
-    """Rounded luma (PIL ``convert('L')``) as float (N, 1, H, W)."""
+    """Luma as PIL ``convert('L')`` computes it (integer fixed point, so
+    the same whatever the channel order), as float (N, 1, H, W)."""
     if img.shape[-3] == 1:
         return img.float()
     weights = torch.tensor(
-        GRAY_WEIGHTS[channel_order], device=img.device).view(1, 3, 1, 1)
-    return (img.float() * weights).sum(dim=-3, keepdim=True).round_()
+        GRAY_WEIGHTS_FIXED_POINT[channel_order],
+        dtype=torch.int32,
+        device=img.device).view(1, 3, 1, 1)
+    weighted = (img.int() * weights).sum(dim=-3, keepdim=True)
+    half = 1 << (GRAY_FIXED_POINT_BITS - 1)
+    return ((weighted + half) >> GRAY_FIXED_POINT_BITS).float()
 
 
 def color(img: torch.Tensor, factor: float,
@@ -87,11 +107,15 @@ def contrast(img: torch.Tensor, factor: float,
     The mean grey is the luma of the channel means; PIL averages the rounded
     grey pixels instead, which differs by far less than a level.
     """
-    channel_means = img.float().mean(dim=(-2, -1))
+    channel_means = img.double().mean(dim=(-2, -1))
     if img.shape[-3] == 3:
-        weights = torch.tensor(GRAY_WEIGHTS[channel_order], device=img.device)
-        channel_means = channel_means @ weights[:, None]
-    mean = torch.floor(channel_means + 0.5)[..., None, None]
+        weights = torch.tensor(
+            GRAY_WEIGHTS_FIXED_POINT[channel_order],
+            dtype=torch.float64,
+            device=img.device)
+        channel_means = channel_means @ weights[:, None] / (
+            1 << GRAY_FIXED_POINT_BITS)
+    mean = torch.floor(channel_means + 0.5).float()[..., None, None]
     return blend(mean, img, factor)
 
 
