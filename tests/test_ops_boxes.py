@@ -1,0 +1,279 @@
+"""Boxes: geometric ops move them as an independent corner-by-corner
+computation says, the pixels follow, mmdet 3.3 agrees; the box-only ops
+touch nothing outside the boxes."""
+import math
+
+import pytest
+import torch
+
+from ddas_mm.ops import OPS, apply_op
+from test_ops_common import one_thread  # noqa: F401 (autouse fixture)
+from test_ops_common import random_boxes, random_image
+
+HEIGHT, WIDTH = 37, 53  # non-square; WIDTH - HEIGHT even (see Rotate90)
+GEOMETRIC = ('FlipLR', 'FlipUD', 'Rotate90', 'Rotate', 'ShearX', 'ShearY',
+             'TranslateX', 'TranslateY', 'Rotate_BBox', 'ShearX_BBox',
+             'ShearY_BBox', 'TranslateX_BBox', 'TranslateY_BBox')
+BOX_ONLY = [name for name in OPS if name.endswith('_Only_BBoxes')]
+
+
+def moved_point(name, x, y, level, sign, height, width):
+    """Where a point goes, from the op's definition in plain trigonometry
+    (RandAugment's ranges; Zoph et al.'s 250 pixels for *_BBox shifts)."""
+    if name in ('Rotate', 'Rotate_BBox', 'Rotate90'):
+        degrees = 90 if name == 'Rotate90' else sign * 30 * level / 10
+        theta = math.radians(degrees)
+        cx, cy = width / 2, height / 2
+        # Counter-clockwise on screen, whose y axis points down.
+        return (cx + (x - cx) * math.cos(theta) + (y - cy) * math.sin(theta),
+                cy - (x - cx) * math.sin(theta) + (y - cy) * math.cos(theta))
+    if name in ('ShearX', 'ShearX_BBox'):
+        return x + sign * 0.3 * level / 10 * y, y
+    if name in ('ShearY', 'ShearY_BBox'):
+        return x, y + sign * 0.3 * level / 10 * x
+    if name == 'TranslateX':
+        return x + round(sign * 0.45 * level / 10 * width), y
+    if name == 'TranslateY':
+        return x, y + round(sign * 0.45 * level / 10 * height)
+    if name == 'TranslateX_BBox':
+        return x + sign * 25 * level, y
+    if name == 'TranslateY_BBox':
+        return x, y + sign * 25 * level
+    if name == 'FlipLR':
+        return width - x, y
+    if name == 'FlipUD':
+        return x, height - y
+    raise KeyError(name)
+
+
+def expected_box(name, box, level, sign, height, width):
+    """The enclosing box of the four moved corners, clipped to the image."""
+    x1, y1, x2, y2 = box
+    corners = [
+        moved_point(name, x, y, level, sign, height, width)
+        for x, y in ((x1, y1), (x2, y1), (x1, y2), (x2, y2))
+    ]
+    xs, ys = zip(*corners)
+    return [
+        min(max(min(xs), 0), width),
+        min(max(min(ys), 0), height),
+        min(max(max(xs), 0), width),
+        min(max(max(ys), 0), height)
+    ]
+
+
+@pytest.mark.parametrize('name', GEOMETRIC)
+def test_boxes_follow_each_corner(name):
+    boxes = random_boxes(20, HEIGHT, WIDTH)
+    img = random_image(3, HEIGHT, WIDTH)
+    for level in ([None] if OPS[name].magnitude is None else [2, 6, 10]):
+        for sign in (1, -1):
+            _, moved = apply_op(name, img, boxes, level, sign)
+            expected = [
+                expected_box(name, box, level or 0, sign, HEIGHT, WIDTH)
+                for box in boxes.tolist()
+            ]
+            assert torch.allclose(
+                moved, torch.tensor(expected), atol=1e-3), (level, sign)
+
+
+@pytest.mark.parametrize('name', GEOMETRIC)
+@pytest.mark.parametrize('backend', ['cv2', 'torch'])
+def test_pixels_follow_the_boxes(name, backend):
+    """A bright rectangle on black ends up where its box goes: the bright
+    pixels span the moved box, up to the pixel blurred by interpolation on
+    each side."""
+    height, width = 120, 160
+    box = [62., 40., 98., 72.]
+    img = torch.zeros(3, height, width, dtype=torch.uint8)
+    img[:, 40:72, 62:98] = 255
+    level = None if OPS[name].magnitude is None else 2
+    for sign in (1, -1):
+        out, moved = apply_op(name, img, torch.tensor([box]), level, sign,
+                              backend=backend)
+        rows, cols = torch.nonzero(out[0] > 200, as_tuple=True)
+        bright = [cols.min(), rows.min(), cols.max() + 1, rows.max() + 1]
+        assert torch.allclose(
+            torch.tensor(bright).float(), moved[0], atol=1.5), sign
+
+
+def test_boxes_move_on_a_batch_per_image_sign():
+    img = random_image(2, 3, HEIGHT, WIDTH)
+    box = torch.tensor([[10., 10., 20., 20.]])
+    _, moved = apply_op('TranslateX', img, [box, box], 4, [1, -1])
+    shift = round(0.45 * 4 / 10 * WIDTH)
+    assert moved[0].tolist() == [[10. + shift, 10., 20. + shift, 20.]]
+    assert moved[1].tolist() == [[10. - shift, 10., 20. - shift, 20.]]
+
+
+def mmdet_run(transform, img, boxes):
+    from mmdet.structures.bbox import HorizontalBoxes
+    results = transform({
+        'img': img.permute(1, 2, 0).numpy().copy(),
+        'img_shape': tuple(img.shape[-2:]),
+        'gt_bboxes': HorizontalBoxes(boxes.numpy().copy())
+    })
+    return torch.from_numpy(results['img']).permute(
+        2, 0, 1), results['gt_bboxes'].tensor
+
+
+# mmdet takes the direction from reversal_prob: the magnitude is negated
+# when a uniform draw exceeds it, so 1.0 keeps it and 0.0 negates it.
+KEEP, NEGATE = 1.0, 0.0
+
+
+@pytest.mark.parametrize('level', [2, 6, 10])
+@pytest.mark.parametrize('sign', [1, -1])
+def test_rotate_agrees_with_mmdet(level, sign):
+    """mmdet's positive angle turns clockwise. Its image is the same OpenCV
+    rotation about the image centre; its boxes turn about
+    ((w - 1) / 2, (h - 1) / 2) in box coordinates, half a pixel off ours
+    (the centre of the image is (w / 2, h / 2) there): the boxes differ by
+    at most |I - R| * |(0.5, 0.5)| = 2 sin(15 deg) * 0.71 < 0.37 px."""
+    mmdet_transforms = pytest.importorskip('mmdet.datasets.transforms')
+    height, width = 190, 250
+    img, boxes = random_image(3, height, width), random_boxes(10, height, width)
+    degrees = 30 * level / 10
+    theirs_img, theirs_boxes = mmdet_run(
+        mmdet_transforms.Rotate(
+            level=level,
+            min_mag=degrees,
+            max_mag=degrees,
+            reversal_prob=NEGATE if sign == 1 else KEEP), img, boxes)
+    ours_img, ours_boxes = apply_op('Rotate', img, boxes, level, sign)
+    assert torch.allclose(ours_boxes, theirs_boxes, atol=0.37)
+    diff = (ours_img.int() - theirs_img.int()).abs()
+    assert (diff > 1).float().mean() < 0.001
+
+
+@pytest.mark.parametrize('name', ['ShearX', 'ShearY'])
+@pytest.mark.parametrize('level', [2, 6, 10])
+@pytest.mark.parametrize('sign', [1, -1])
+def test_shear_agrees_with_mmdet(name, level, sign):
+    """mmdet takes the shear as an angle and rounds it to 0.1 degree; the
+    boxes may differ by that rounding times the image size. (Its image
+    shears about the centre of the top-left pixel, ours about the image's
+    corner: half a pixel times the shear apart; not compared.)"""
+    mmdet_transforms = pytest.importorskip('mmdet.datasets.transforms')
+    height, width = 190, 250
+    img, boxes = random_image(3, height, width), random_boxes(10, height, width)
+    shear = 0.3 * level / 10
+    degrees = math.degrees(math.atan(shear))
+    mmdet_shear = math.tan(math.radians(round(degrees, 1)))
+    tolerance = abs(mmdet_shear - shear) * max(height, width) + 1e-3
+    _, theirs = mmdet_run(
+        getattr(mmdet_transforms, name)(
+            level=level,
+            min_mag=degrees,
+            max_mag=degrees,
+            reversal_prob=KEEP if sign == 1 else NEGATE), img, boxes)
+    _, ours = apply_op(name, img, boxes, level, sign)
+    assert torch.allclose(ours, theirs, atol=tolerance)
+
+
+@pytest.mark.parametrize('axis', ['X', 'Y'])
+@pytest.mark.parametrize('level', [2, 4, 6])
+@pytest.mark.parametrize('sign', [1, -1])
+def test_translate_agrees_with_mmdet(axis, level, sign):
+    """mmdet translates by int(fraction * size) pixels and rounds the
+    fraction to one decimal; on a 250-pixel image Zoph et al.'s 25 pixels
+    per level is such a fraction, so images and boxes must match exactly.
+    """
+    mmdet_transforms = pytest.importorskip('mmdet.datasets.transforms')
+    size = 250
+    img, boxes = random_image(3, size, size), random_boxes(10, size, size)
+    fraction = 25 * level / size
+    theirs_img, theirs_boxes = mmdet_run(
+        getattr(mmdet_transforms, 'Translate' + axis)(
+            level=level,
+            min_mag=fraction,
+            max_mag=fraction,
+            reversal_prob=KEEP if sign == 1 else NEGATE), img, boxes)
+    ours_img, ours_boxes = apply_op(f'Translate{axis}_BBox', img, boxes,
+                                    level, sign)
+    assert torch.allclose(ours_boxes, theirs_boxes, atol=1e-4)
+    assert torch.equal(ours_img, theirs_img)
+
+
+def inside_any_box(boxes, height, width):
+    """Pixels whose centres lie inside a box ([x1, x2) x [y1, y2))."""
+    y = torch.arange(height)[:, None] + 0.5
+    x = torch.arange(width)[None, :] + 0.5
+    inside = torch.zeros(height, width, dtype=torch.bool)
+    for x1, y1, x2, y2 in boxes.tolist():
+        inside |= (x >= x1) & (x < x2) & (y >= y1) & (y < y2)
+    return inside
+
+
+@pytest.mark.parametrize('name', BOX_ONLY)
+@pytest.mark.parametrize('backend', ['cv2', 'torch'])
+def test_box_only_ops_change_nothing_outside_the_boxes(name, backend):
+    img = random_image(3, HEIGHT, WIDTH)
+    # Overlapping, fractional, and reaching the border.
+    boxes = torch.tensor([[3.2, 4.7, 20.4, 18.6], [15., 10., 40.5, 30.],
+                          [44.6, 2.2, 53., 37.]])
+    outside = ~inside_any_box(boxes, HEIGHT, WIDTH)
+    for level in ([None] if OPS[name].magnitude is None else [2, 6, 10]):
+        for sign in (1, -1):
+            out, out_boxes = apply_op(
+                name, img, boxes, level, sign, backend=backend, box_prob=1.0)
+            assert torch.equal(out[:, outside], img[:, outside])
+            assert not torch.equal(out, img)
+            assert torch.equal(out_boxes, boxes)
+
+
+@pytest.mark.parametrize('name', BOX_ONLY + ['BBox_Cutout'])
+def test_box_ops_leave_images_without_boxes_alone(name):
+    img = random_image(3, HEIGHT, WIDTH)
+    level = None if OPS[name].magnitude is None else 6
+    for boxes in (None, torch.zeros(0, 4)):
+        assert torch.equal(apply_op(name, img, boxes, level)[0], img)
+    box = torch.tensor([[5., 5., 30., 30.]])
+    if name != 'BBox_Cutout':
+        assert torch.equal(
+            apply_op(name, img, box, level, box_prob=0.0)[0], img)
+
+
+def test_box_only_probability_is_per_box():
+    img = random_image(3, 100, 100)
+    boxes = torch.tensor([[10. * i, 10. * i, 10. * i + 8, 10. * i + 8]
+                          for i in range(10)])
+    changed = 0
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(30):
+        out, _ = apply_op(
+            'Flip_Only_BBoxes', img, boxes, generator=generator)
+        for x1, y1, x2, y2 in boxes.int().tolist():
+            changed += not torch.equal(out[:, y1:y2, x1:x2],
+                                       img[:, y1:y2, x1:x2])
+    # Zoph et al.'s 1/3 per box: 100 of 300 boxes expected.
+    assert 70 <= changed <= 130
+
+
+def test_bbox_cutout_fills_a_part_of_a_box():
+    img = random_image(3, HEIGHT, WIDTH) // 2  # nothing at 128 yet
+    box = torch.tensor([[10., 8., 42., 32.]])
+    for seed in range(10):
+        out, _ = apply_op(
+            'BBox_Cutout',
+            img,
+            box,
+            level=10,
+            generator=torch.Generator().manual_seed(seed))
+        rows, cols = torch.nonzero((out != img).any(0), as_tuple=True)
+        assert (out[:, rows, cols] == 128).all()
+        # Centred on a pixel of the box, up to 0.75 of its size.
+        assert 10 <= (cols.min() + cols.max() + 1) / 2 <= 42
+        assert 8 <= (rows.min() + rows.max() + 1) / 2 <= 32
+        assert cols.max() + 1 - cols.min() <= 0.75 * 32
+        assert rows.max() + 1 - rows.min() <= 0.75 * 24
+
+
+def test_geometric_boxes_are_clipped_not_dropped():
+    img = random_image(3, HEIGHT, WIDTH)
+    boxes = torch.tensor([[20., 5., 50., 15.], [40., 2., 50., 6.]])
+    _, moved = apply_op('TranslateX', img, boxes, 10, sign=1)
+    shift = round(0.45 * WIDTH)  # 24 pixels
+    # Partly out: clipped; entirely out: degenerate, kept for the caller.
+    assert moved.tolist() == [[20. + shift, 5., WIDTH, 15.],
+                              [WIDTH, 2., WIDTH, 6.]]

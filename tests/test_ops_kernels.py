@@ -1,0 +1,145 @@
+"""The OpenCV (CPU) and torch kernels agree, and the colour ops agree with
+PIL within one grey level."""
+import math
+import os.path as osp
+
+import cv2
+import matplotlib
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps
+
+from ddas_mm.ops import OPS, apply_op
+from test_ops_common import one_thread  # noqa: F401 (autouse fixture)
+
+# Both kernels copy whole pixels for these geometric ops.
+EXACT_GEOMETRIC = ('FlipLR', 'FlipUD', 'Rotate90', 'TranslateX',
+                   'TranslateY', 'TranslateX_BBox', 'TranslateY_BBox')
+# Bilinear resampling: OpenCV quantises sample positions to 1/32 pixel and
+# interpolation weights to 1/1024, torch computes in float32: up to a few
+# levels apart where the image changes fast.
+BILINEAR_GEOMETRIC = ('Rotate', 'ShearX', 'ShearY', 'Rotate_BBox',
+                      'ShearX_BBox', 'ShearY_BBox', 'Rotate_Only_BBoxes',
+                      'ShearX_Only_BBoxes', 'ShearY_Only_BBoxes')
+BILINEAR_MAX_DIFF = 6
+BILINEAR_MAX_SHARE_ABOVE_1 = 0.05
+
+
+@pytest.fixture(scope='module')
+def photo_bgr():
+    """A real photo, BGR (H, W, C) as mmcv loads it, small and non-square.
+    """
+    path = osp.join(matplotlib.get_data_path(), 'sample_data',
+                    'grace_hopper.jpg')
+    return cv2.resize(cv2.imread(path), (53, 37), interpolation=cv2.INTER_AREA)
+
+
+@pytest.fixture(scope='module')
+def noise_bgr():
+    return np.random.default_rng(0).integers(
+        0, 256, (37, 53, 3), dtype=np.uint8)
+
+
+def as_tensor(hwc):
+    return torch.from_numpy(hwc).permute(2, 0, 1)
+
+
+def as_array(chw):
+    return chw.permute(1, 2, 0).numpy()
+
+
+@pytest.mark.parametrize('name', list(OPS))
+def test_cv2_and_torch_kernels_agree(name, photo_bgr):
+    op = OPS[name]
+    img = as_tensor(photo_bgr)
+    boxes = torch.tensor([[3., 4., 30., 25.], [20.5, 10.2, 50., 36.]])
+    for level in ([None] if op.magnitude is None else [2, 6, 10]):
+        for sign in (1, -1):
+            outs = {}
+            for backend in ('cv2', 'torch'):
+                outs[backend] = apply_op(
+                    name,
+                    img,
+                    boxes,
+                    level,
+                    sign,
+                    generator=torch.Generator().manual_seed(0),
+                    backend=backend,
+                    box_prob=1.0)
+            (cv_img, cv_boxes), (torch_img, torch_boxes) = outs.values()
+            assert torch.equal(cv_boxes, torch_boxes)
+            diff = (cv_img.int() - torch_img.int()).abs()
+            if name in BILINEAR_GEOMETRIC:
+                assert diff.max() <= BILINEAR_MAX_DIFF
+                assert (diff > 1).float().mean() <= BILINEAR_MAX_SHARE_ABOVE_1
+            elif name in EXACT_GEOMETRIC:
+                assert diff.max() == 0
+            else:
+                assert diff.max() <= 1, (level, sign)
+
+
+def pil_reference(name, rgb, level, sign):
+    """What PIL makes of an RGB image, at our magnitude for the level
+    (RandAugment's ranges, written out here independently)."""
+    image = Image.fromarray(rgb)
+    if name in ('Color', 'Contrast', 'Brightness', 'Sharpness'):
+        factor = 1 + sign * 0.9 * level / 10
+        return getattr(ImageEnhance, name)(image).enhance(factor)
+    if name == 'Posterize':
+        bits = math.ceil(4 - 4 * level / 10)
+        return ImageOps.posterize(image, bits) if bits else Image.fromarray(
+            np.zeros_like(rgb))
+    if name == 'Solarize':
+        return ImageOps.solarize(image, 256 - 256 * level / 10)
+    return {
+        'AutoContrast': ImageOps.autocontrast,
+        'Equalize': ImageOps.equalize,
+        'Invert': ImageOps.invert,
+        'Smooth': lambda im: im.filter(ImageFilter.SMOOTH),
+        'Blur': lambda im: im.filter(ImageFilter.BLUR),
+    }[name](image)
+
+
+PIL_OPS = ('AutoContrast', 'Equalize', 'Invert', 'Smooth', 'Blur',
+           'Posterize', 'Solarize', 'Color', 'Contrast', 'Brightness',
+           'Sharpness')
+
+
+@pytest.mark.parametrize('name', PIL_OPS)
+@pytest.mark.parametrize('backend', ['cv2', 'torch'])
+@pytest.mark.parametrize('image', ['photo_bgr', 'noise_bgr'])
+def test_colour_ops_agree_with_pil(name, backend, image, request):
+    """Ours on the BGR image (channel_order='bgr', as MM pipelines hold it)
+    against PIL on the same image as RGB."""
+    bgr = request.getfixturevalue(image)
+    rgb = np.ascontiguousarray(bgr[..., ::-1])
+    op = OPS[name]
+    for level in ([None] if op.magnitude is None else [0, 2, 6, 10]):
+        for sign in ((1, -1) if op.symmetric else (1, )):
+            out, _ = apply_op(
+                name, as_tensor(bgr), level=level, sign=sign, backend=backend)
+            ours = as_array(out)[..., ::-1].astype(int)
+            reference = np.asarray(pil_reference(name, rgb, level, sign))
+            assert np.abs(ours - reference).max() <= 1, (level, sign)
+
+
+@pytest.mark.parametrize('backend', ['cv2', 'torch'])
+def test_solarize_add_matches_its_definition(backend, photo_bgr):
+    """Zoph et al.'s SolarizeAdd (no PIL counterpart): add
+    int(level / 10 * 110) to the pixels below 128, clipped."""
+    for level in (2, 6, 10):
+        out, _ = apply_op(
+            'SolarizeAdd', as_tensor(photo_bgr), level=level, backend=backend)
+        pixels = photo_bgr.astype(int)
+        expected = np.where(pixels < 128,
+                            np.minimum(pixels + int(level * 11), 255), pixels)
+        assert np.array_equal(as_array(out), expected)
+
+
+def test_cv2_backend_keeps_the_hwc_buffer_layout(photo_bgr):
+    """A (C, H, W) view of an HWC array goes in and comes out without a
+    layout change: the retraining pipeline gets an HWC array back for free.
+    """
+    out, _ = apply_op('Rotate', as_tensor(photo_bgr), level=4, sign=1)
+    assert as_array(out).flags['C_CONTIGUOUS']
