@@ -1,0 +1,224 @@
+"""DynamicDDASAugment: replay a searched DDAS policy in a training pipeline.
+"""
+import os
+from typing import List, Optional, Tuple
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+from mmengine.registry import TRANSFORMS
+
+from ddas_mm.policy.schedule import PolicySchedule
+from .progress import ReplayProgress
+
+# Per-instance keys kept aligned with the boxes when degenerate boxes are
+# dropped.
+INSTANCE_KEYS = ('gt_bboxes_labels', 'gt_ignore_flags')
+# Annotations the ops do not transform: they would silently stop matching
+# the image, so the transform refuses them.
+UNSUPPORTED_KEYS = ('gt_masks', 'gt_seg_map', 'gt_keypoints')
+# A box narrower or lower than this (pixels) after the ops is dropped.
+MIN_BOX_SIZE = 1.0
+
+
+@TRANSFORMS.register_module()
+class DynamicDDASAugment(BaseTransform):
+    """Apply the searched DDAS policy of the current training stage.
+
+    Paper §3.5.4 (dynamic offline policy): the policy searched for each epoch
+    is replayed at the matching stage of retraining (nearest-neighbour
+    upsampling of the T search epochs onto the training length), with a mean
+    filter of size ``smooth`` on ``p_tp``. Per sample, with probability
+    ``p_tp`` it applies ``N_o`` ops drawn independently from ``p_o`` (with
+    replacement), in sequence, to the image and the boxes; otherwise nothing.
+
+    The training progress comes from ``DDASPolicyHook`` (add
+    ``custom_hooks = [dict(type='DDASPolicyHook')]``), which also disables the
+    transform in validation and test pipelines.
+
+    Required Keys:
+
+    - img (np.uint8, (H, W, C) or (H, W))
+    - gt_bboxes (HorizontalBoxes | np.ndarray (M, 4) xyxy) (optional)
+    - gt_bboxes_labels (np.int64) (optional)
+    - gt_ignore_flags (bool) (optional)
+
+    Modified Keys:
+
+    - img (same shape and dtype)
+    - gt_bboxes, gt_bboxes_labels, gt_ignore_flags: boxes follow the
+      geometric ops and are clipped to the image; boxes narrower or lower
+      than one pixel are dropped with their labels and ignore flags.
+
+    Added Keys:
+
+    - ddas_ops (list[str]): labels of the applied ops, in order (empty when
+      the sample was not augmented). Add ``'ddas_ops'`` to ``meta_keys`` of
+      ``PackDetInputs`` / ``PackInputs`` to keep it in the metainfo.
+
+    Instance masks, segmentation maps and keypoints are not transformed by
+    the ops; results carrying them are refused.
+
+    Args:
+        policy (str): the policy file written by the search
+            (``work_dirs/<search config>/ddas_policy.json``).
+        smooth (int): size ``F_s`` of the mean filter on ``p_tp``
+            (1: none). Defaults to 1.
+        channel_order (str): 'bgr' (MM pipelines) or 'rgb', for the colour
+            ops. Defaults to 'bgr'.
+    """
+
+    def __init__(self,
+                 policy: str,
+                 smooth: int = 1,
+                 channel_order: str = 'bgr'):
+        if channel_order not in ('bgr', 'rgb'):
+            raise ValueError(f"channel_order must be 'bgr' or 'rgb', got "
+                             f'{channel_order!r}')
+        self.policy = policy
+        self.smooth = smooth
+        self.channel_order = channel_order
+        self.schedule = PolicySchedule.load(policy).smoothed(smooth)
+        self.space = self.schedule.space
+        self._labels = self.space.labels()
+        # Inverse-CDF sampling table per record; the last column is the
+        # record's total, so rounding in the file does not bias the draw.
+        self._cum_p_o = np.cumsum(self.schedule.p_o, axis=1)
+        self._p_tp = self.schedule.p_tp
+        self.replay_progress = ReplayProgress()
+        self._rng_pid: Optional[int] = None
+
+    # ------------------------------------------------------------ random
+    def _generators(self) -> Tuple[np.random.Generator, torch.Generator]:
+        """Return this process's generators, seeding them on first use.
+
+        mmengine's ``worker_init_fn`` reseeds numpy/torch in every worker
+        with the same seed every epoch, so restarted (non-persistent)
+        workers would repeat the same draws each epoch. The seed here mixes
+        the DataLoader's per-worker seed (``base_seed + worker_id``, drawn
+        anew for every epoch's workers) with the global numpy state that
+        mmengine seeded per rank and worker (read, not consumed). Persistent
+        workers and the main process keep their generators across epochs.
+        """
+        pid = os.getpid()
+        if self._rng_pid != pid:
+            worker = torch.utils.data.get_worker_info()
+            loader_seed = worker.seed if worker else torch.initial_seed()
+            numpy_state = np.random.get_state()[1]
+            seq = np.random.SeedSequence(
+                [loader_seed % 2**64, *numpy_state.tolist()])
+            self._rng = np.random.default_rng(seq)
+            self._torch_rng = torch.Generator().manual_seed(
+                int(seq.generate_state(1, np.uint64)[0] >> 1))
+            self._rng_pid = pid
+        return self._rng, self._torch_rng
+
+    def _draw_ops(self, rng: np.random.Generator) -> List[int]:
+        """Draw the ops for one sample from the policy of the current stage.
+        """
+        progress = self.replay_progress.value
+        if progress != progress:  # NaN: never set
+            raise RuntimeError(
+                f'{type(self).__name__}(policy={self.policy!r}) does not know '
+                f'the training progress. Add custom_hooks = '
+                f"[dict(type='DDASPolicyHook')] to the config (it sets the "
+                f'progress every epoch and disables the transform for '
+                f'validation/testing), or call ddas_mm.datasets.'
+                f'set_replay_progress(dataset, progress) / '
+                f'disable_replay(dataset) yourself.')
+        i = self.schedule.index(progress)
+        if rng.random() >= self._p_tp[i]:
+            return []
+        cum = self._cum_p_o[i]
+        ops = np.searchsorted(
+            cum, rng.random(self.space.num_ops) * cum[-1], side='right')
+        return np.minimum(ops, len(cum) - 1).tolist()
+
+    # --------------------------------------------------------- transform
+    def transform(self, results: dict) -> dict:
+        """Augment one sample.
+
+        Args:
+            results (dict): the pipeline's results.
+
+        Returns:
+            dict: the results, augmented in place.
+        """
+        present = [k for k in UNSUPPORTED_KEYS if k in results]
+        if present:
+            raise ValueError(
+                f'{type(self).__name__} transforms images and boxes only, but '
+                f'the results carry {present}: they would no longer match '
+                f'the image. Load only boxes (LoadAnnotations(with_mask='
+                f'False, with_seg=False)) in pipelines that use it.')
+        ops: List[int] = []
+        if self.replay_progress.enabled:
+            rng, torch_rng = self._generators()
+            ops = self._draw_ops(rng)
+        results['ddas_ops'] = [self._labels[k] for k in ops]
+        if ops:
+            self._apply(results, ops, torch_rng)
+        return results
+
+    def _apply(self, results: dict, ops: List[int],
+               generator: torch.Generator) -> None:
+        img = results['img']
+        gray = img.ndim == 2
+        # (C, H, W) view of the (H, W, C) array: no copy.
+        chw = torch.from_numpy(img[..., None] if gray else img).permute(
+            2, 0, 1)
+        gt_bboxes = results.get('gt_bboxes')
+        boxes = _boxes_tensor(gt_bboxes)
+        chw, boxes = self.space.apply(
+            ops,
+            chw,
+            boxes,
+            generator=generator,
+            channel_order=self.channel_order)
+        hwc = chw.permute(1, 2, 0).numpy()
+        results['img'] = np.ascontiguousarray(hwc[..., 0] if gray else hwc)
+        if boxes is not None:
+            _set_boxes(results, gt_bboxes, boxes)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        for key in ('_rng', '_torch_rng', '_rng_pid'):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._rng_pid = None
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(policy={self.policy!r}, '
+                f'smooth={self.smooth}, channel_order='
+                f'{self.channel_order!r}, epochs={len(self.schedule)}, '
+                f'K={self.space.K}, num_ops={self.space.num_ops})')
+
+
+def _boxes_tensor(gt_bboxes) -> Optional[torch.Tensor]:
+    """Return (M, 4) float boxes of ``gt_bboxes``, or None if there are none.
+    """
+    if gt_bboxes is None or len(gt_bboxes) == 0:
+        return None
+    if isinstance(gt_bboxes, np.ndarray):
+        return torch.from_numpy(gt_bboxes.astype(np.float32, copy=False))
+    return gt_bboxes.tensor  # mmdet's HorizontalBoxes
+
+
+def _set_boxes(results: dict, gt_bboxes, boxes: torch.Tensor) -> None:
+    """Store the transformed boxes, dropping degenerate ones with their
+    per-instance annotations."""
+    keep = (((boxes[:, 2] - boxes[:, 0]) >= MIN_BOX_SIZE)
+            & ((boxes[:, 3] - boxes[:, 1]) >= MIN_BOX_SIZE)).numpy()
+    boxes = boxes[torch.from_numpy(keep)]
+    if isinstance(gt_bboxes, np.ndarray):
+        results['gt_bboxes'] = boxes.numpy().astype(gt_bboxes.dtype)
+    else:
+        results['gt_bboxes'] = type(gt_bboxes)(boxes)
+    if keep.all():
+        return
+    for key in INSTANCE_KEYS:
+        if key in results:
+            results[key] = results[key][keep]
