@@ -5,10 +5,10 @@ import math
 
 import pytest
 import torch
-
-from ddas_mm.ops import OPS, apply_op
 from test_ops_common import one_thread  # noqa: F401 (autouse fixture)
 from test_ops_common import random_boxes, random_image
+
+from ddas_mm.ops import OPS, apply_op
 
 HEIGHT, WIDTH = 37, 53  # non-square; WIDTH - HEIGHT even (see Rotate90)
 GEOMETRIC = ('FlipLR', 'FlipUD', 'Rotate90', 'Rotate', 'ShearX', 'ShearY',
@@ -73,8 +73,8 @@ def test_boxes_follow_each_corner(name):
                 expected_box(name, box, level or 0, sign, HEIGHT, WIDTH)
                 for box in boxes.tolist()
             ]
-            assert torch.allclose(
-                moved, torch.tensor(expected), atol=1e-3), (level, sign)
+            assert torch.allclose(moved, torch.tensor(expected),
+                                  atol=1e-3), (level, sign)
 
 
 @pytest.mark.parametrize('name', GEOMETRIC)
@@ -89,12 +89,16 @@ def test_pixels_follow_the_boxes(name, backend):
     img[:, 40:72, 62:98] = 255
     level = None if OPS[name].magnitude is None else 2
     for sign in (1, -1):
-        out, moved = apply_op(name, img, torch.tensor([box]), level, sign,
+        out, moved = apply_op(name,
+                              img,
+                              torch.tensor([box]),
+                              level,
+                              sign,
                               backend=backend)
         rows, cols = torch.nonzero(out[0] > 200, as_tuple=True)
         bright = [cols.min(), rows.min(), cols.max() + 1, rows.max() + 1]
-        assert torch.allclose(
-            torch.tensor(bright).float(), moved[0], atol=1.5), sign
+        assert torch.allclose(torch.tensor(bright).float(), moved[0],
+                              atol=1.5), sign
 
 
 def test_boxes_move_on_a_batch_per_image_sign():
@@ -132,14 +136,15 @@ def test_rotate_agrees_with_mmdet(level, sign):
     at most |I - R| * |(0.5, 0.5)| = 2 sin(15 deg) * 0.71 < 0.37 px."""
     mmdet_transforms = pytest.importorskip('mmdet.datasets.transforms')
     height, width = 190, 250
-    img, boxes = random_image(3, height, width), random_boxes(10, height, width)
+    img, boxes = random_image(3, height,
+                              width), random_boxes(10, height, width)
     degrees = 30 * level / 10
     theirs_img, theirs_boxes = mmdet_run(
-        mmdet_transforms.Rotate(
-            level=level,
-            min_mag=degrees,
-            max_mag=degrees,
-            reversal_prob=NEGATE if sign == 1 else KEEP), img, boxes)
+        mmdet_transforms.Rotate(level=level,
+                                min_mag=degrees,
+                                max_mag=degrees,
+                                reversal_prob=NEGATE if sign == 1 else KEEP),
+        img, boxes)
     ours_img, ours_boxes = apply_op('Rotate', img, boxes, level, sign)
     assert torch.allclose(ours_boxes, theirs_boxes, atol=0.37)
     diff = (ours_img.int() - theirs_img.int()).abs()
@@ -156,17 +161,18 @@ def test_shear_agrees_with_mmdet(name, level, sign):
     corner: half a pixel times the shear apart; not compared.)"""
     mmdet_transforms = pytest.importorskip('mmdet.datasets.transforms')
     height, width = 190, 250
-    img, boxes = random_image(3, height, width), random_boxes(10, height, width)
+    img, boxes = random_image(3, height,
+                              width), random_boxes(10, height, width)
     shear = 0.3 * level / 10
     degrees = math.degrees(math.atan(shear))
     mmdet_shear = math.tan(math.radians(round(degrees, 1)))
     tolerance = abs(mmdet_shear - shear) * max(height, width) + 1e-3
     _, theirs = mmdet_run(
-        getattr(mmdet_transforms, name)(
-            level=level,
-            min_mag=degrees,
-            max_mag=degrees,
-            reversal_prob=KEEP if sign == 1 else NEGATE), img, boxes)
+        getattr(mmdet_transforms,
+                name)(level=level,
+                      min_mag=degrees,
+                      max_mag=degrees,
+                      reversal_prob=KEEP if sign == 1 else NEGATE), img, boxes)
     _, ours = apply_op(name, img, boxes, level, sign)
     assert torch.allclose(ours, theirs, atol=tolerance)
 
@@ -189,8 +195,8 @@ def test_translate_agrees_with_mmdet(axis, level, sign):
             min_mag=fraction,
             max_mag=fraction,
             reversal_prob=KEEP if sign == 1 else NEGATE), img, boxes)
-    ours_img, ours_boxes = apply_op(f'Translate{axis}_BBox', img, boxes,
-                                    level, sign)
+    ours_img, ours_boxes = apply_op(f'Translate{axis}_BBox', img, boxes, level,
+                                    sign)
     assert torch.allclose(ours_boxes, theirs_boxes, atol=1e-4)
     assert torch.equal(ours_img, theirs_img)
 
@@ -215,8 +221,13 @@ def test_box_only_ops_change_nothing_outside_the_boxes(name, backend):
     outside = ~inside_any_box(boxes, HEIGHT, WIDTH)
     for level in ([None] if OPS[name].magnitude is None else [2, 6, 10]):
         for sign in (1, -1):
-            out, out_boxes = apply_op(
-                name, img, boxes, level, sign, backend=backend, box_prob=1.0)
+            out, out_boxes = apply_op(name,
+                                      img,
+                                      boxes,
+                                      level,
+                                      sign,
+                                      backend=backend,
+                                      box_prob=1.0)
             assert torch.equal(out[:, outside], img[:, outside])
             assert not torch.equal(out, img)
             assert torch.equal(out_boxes, boxes)
@@ -241,11 +252,10 @@ def test_box_only_probability_is_per_box():
     changed = 0
     generator = torch.Generator().manual_seed(0)
     for _ in range(30):
-        out, _ = apply_op(
-            'Flip_Only_BBoxes', img, boxes, generator=generator)
+        out, _ = apply_op('Flip_Only_BBoxes', img, boxes, generator=generator)
         for x1, y1, x2, y2 in boxes.int().tolist():
-            changed += not torch.equal(out[:, y1:y2, x1:x2],
-                                       img[:, y1:y2, x1:x2])
+            changed += not torch.equal(out[:, y1:y2, x1:x2], img[:, y1:y2,
+                                                                 x1:x2])
     # Zoph et al.'s 1/3 per box: 100 of 300 boxes expected.
     assert 70 <= changed <= 130
 
@@ -254,12 +264,11 @@ def test_bbox_cutout_fills_a_part_of_a_box():
     img = random_image(3, HEIGHT, WIDTH) // 2  # nothing at 128 yet
     box = torch.tensor([[10., 8., 42., 32.]])
     for seed in range(10):
-        out, _ = apply_op(
-            'BBox_Cutout',
-            img,
-            box,
-            level=10,
-            generator=torch.Generator().manual_seed(seed))
+        out, _ = apply_op('BBox_Cutout',
+                          img,
+                          box,
+                          level=10,
+                          generator=torch.Generator().manual_seed(seed))
         rows, cols = torch.nonzero((out != img).any(0), as_tuple=True)
         assert (out[:, rows, cols] == 128).all()
         # Centred on a pixel of the box, up to 0.75 of its size.

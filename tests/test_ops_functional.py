@@ -4,17 +4,16 @@ import math
 
 import pytest
 import torch
-
-from ddas_mm.ops import OPS, apply_op
 from test_ops_common import one_thread  # noqa: F401 (autouse fixture)
 from test_ops_common import random_boxes, random_image
+
+from ddas_mm.ops import OPS, apply_op
 
 NAMES = list(OPS)
 MAGNITUDE_NAMES = [name for name, op in OPS.items() if op.magnitude]
 # Ops that draw positions or boxes at random.
 RANDOM_NAMES = [
-    name for name in NAMES
-    if 'Cutout' in name or name.endswith('_Only_BBoxes')
+    name for name in NAMES if 'Cutout' in name or name.endswith('_Only_BBoxes')
 ]
 HEIGHT, WIDTH = 37, 53  # small and non-square
 
@@ -29,9 +28,13 @@ def test_every_op_and_level_runs(name):
         for channels in (1, 3):
             img = random_image(channels, HEIGHT, WIDTH)
             for backend in ('cv2', 'torch'):
-                for boxes in (None, torch.zeros(0, 4), random_boxes(3, HEIGHT, WIDTH)):
-                    out, out_boxes = apply_op(
-                        name, img, boxes, level, backend=backend)
+                for boxes in (None, torch.zeros(0, 4),
+                              random_boxes(3, HEIGHT, WIDTH)):
+                    out, out_boxes = apply_op(name,
+                                              img,
+                                              boxes,
+                                              level,
+                                              backend=backend)
                     assert out.shape == img.shape
                     assert out.dtype == torch.uint8
                     assert out.device == img.device
@@ -44,9 +47,15 @@ def test_every_op_and_level_runs(name):
                         assert (out_boxes[:, 1::2] >= 0).all()
                         assert (out_boxes[:, 1::2] <= HEIGHT).all()
                 batch = random_image(2, channels, HEIGHT, WIDTH)
-                batch_boxes = [random_boxes(2, HEIGHT, WIDTH), torch.zeros(0, 4)]
-                out, out_boxes = apply_op(
-                    name, batch, batch_boxes, level, backend=backend)
+                batch_boxes = [
+                    random_boxes(2, HEIGHT, WIDTH),
+                    torch.zeros(0, 4)
+                ]
+                out, out_boxes = apply_op(name,
+                                          batch,
+                                          batch_boxes,
+                                          level,
+                                          backend=backend)
                 assert out.shape == batch.shape
                 assert out.dtype == torch.uint8
                 assert [b.shape for b in out_boxes] == [(2, 4), (0, 4)]
@@ -56,13 +65,15 @@ def ramp_image(size=600):
     """Smooth ramps (one direction per channel) with a little noise: the
     mean pixel change grows with how far an op moves or changes pixels.
     Large enough that Zoph et al.'s 250-pixel translation keeps content."""
-    y, x = torch.meshgrid(
-        torch.arange(size), torch.arange(size), indexing='ij')
-    ramps = torch.stack([
-        20 + 200 * x / size, 20 + 200 * y / size, 20 + 100 * (x + y) / size
-    ])
-    noise = torch.randint(
-        -8, 9, ramps.shape, generator=torch.Generator().manual_seed(0))
+    y, x = torch.meshgrid(torch.arange(size),
+                          torch.arange(size),
+                          indexing='ij')
+    ramps = torch.stack(
+        [20 + 200 * x / size, 20 + 200 * y / size, 20 + 100 * (x + y) / size])
+    noise = torch.randint(-8,
+                          9,
+                          ramps.shape,
+                          generator=torch.Generator().manual_seed(0))
     return (ramps + noise).round().clamp(0, 255).to(torch.uint8)
 
 
@@ -75,15 +86,14 @@ def test_levels_are_honoured(name, backend):
     boxes = torch.tensor([[20., 20., 580., 580.]])
     distances = {}
     for level in (0, 2, 4, 6, 8, 10):
-        out, _ = apply_op(
-            name,
-            img,
-            boxes,
-            level,
-            sign=1,
-            generator=torch.Generator().manual_seed(0),
-            backend=backend,
-            box_prob=1.0)
+        out, _ = apply_op(name,
+                          img,
+                          boxes,
+                          level,
+                          sign=1,
+                          generator=torch.Generator().manual_seed(0),
+                          backend=backend,
+                          box_prob=1.0)
         distances[level] = (out.float() - img.float()).abs().mean().item()
     # Posterize keeps 4 bits at levels 0 to 2 (RandAugment's ceil).
     assert distances[2] >= distances[0]
@@ -127,14 +137,12 @@ def test_symmetric_ops_follow_the_sign():
     assert apply_op('TranslateY', img, box, 2, sign=-1)[1][0, 1] < 45
     brighter = apply_op('Brightness', img, None, 5, sign=1)[0]
     darker = apply_op('Brightness', img, None, 5, sign=-1)[0]
-    assert brighter.float().mean() > img.float().mean() > darker.float(
-    ).mean()
+    assert brighter.float().mean() > img.float().mean() > darker.float().mean()
 
 
 def test_rotate90_turns_counter_clockwise():
     square = random_image(3, 20, 20)
-    out, boxes = apply_op('Rotate90', square, torch.tensor([[0., 0., 5.,
-                                                             2.]]))
+    out, boxes = apply_op('Rotate90', square, torch.tensor([[0., 0., 5., 2.]]))
     # torch.rot90 turns from the first (down) to the second (right) axis:
     # counter-clockwise as displayed.
     assert torch.equal(out, torch.rot90(square, 1, dims=(-2, -1)))
@@ -161,26 +169,24 @@ def test_batch_equals_per_image(name, backend):
     # order of the random draws; so the random ops share one sign here.
     signs = [1, 1, 1] if name in RANDOM_NAMES else [1, -1, 1]
     generator = torch.Generator().manual_seed(0)
-    out, out_boxes = apply_op(
-        name,
-        batch,
-        boxes,
-        level,
-        signs,
-        generator=generator,
-        backend=backend,
-        box_prob=0.5)
+    out, out_boxes = apply_op(name,
+                              batch,
+                              boxes,
+                              level,
+                              signs,
+                              generator=generator,
+                              backend=backend,
+                              box_prob=0.5)
     generator = torch.Generator().manual_seed(0)
     for i in range(3):
-        single, single_boxes = apply_op(
-            name,
-            batch[i],
-            boxes[i],
-            level,
-            signs[i],
-            generator=generator,
-            backend=backend,
-            box_prob=0.5)
+        single, single_boxes = apply_op(name,
+                                        batch[i],
+                                        boxes[i],
+                                        level,
+                                        signs[i],
+                                        generator=generator,
+                                        backend=backend,
+                                        box_prob=0.5)
         assert torch.equal(out[i], single), i
         assert torch.equal(out_boxes[i], single_boxes), i
 
@@ -193,19 +199,16 @@ def test_bgr_equals_rgb_with_swapped_channels(name, backend):
     boxes = random_boxes(3, HEIGHT, WIDTH)
 
     def run(img, channel_order):
-        return apply_op(
-            name,
-            img,
-            boxes,
-            level,
-            sign=1,
-            channel_order=channel_order,
-            generator=torch.Generator().manual_seed(0),
-            backend=backend)[0]
+        return apply_op(name,
+                        img,
+                        boxes,
+                        level,
+                        sign=1,
+                        channel_order=channel_order,
+                        generator=torch.Generator().manual_seed(0),
+                        backend=backend)[0]
 
-    assert torch.equal(
-        run(bgr, 'bgr'),
-        run(bgr.flip(0), 'rgb').flip(0))
+    assert torch.equal(run(bgr, 'bgr'), run(bgr.flip(0), 'rgb').flip(0))
 
 
 def test_channel_order_matters_for_color():
@@ -221,12 +224,11 @@ def test_random_sign_draws_both_directions_reproducibly():
     box = [torch.tensor([[30., 10., 40., 20.]])] * 16
 
     def moved_boxes(seed):
-        _, boxes = apply_op(
-            'TranslateX',
-            batch,
-            box,
-            level=4,
-            generator=torch.Generator().manual_seed(seed))
+        _, boxes = apply_op('TranslateX',
+                            batch,
+                            box,
+                            level=4,
+                            generator=torch.Generator().manual_seed(seed))
         return torch.stack([b[0, 0] for b in boxes])
 
     x = moved_boxes(0)
@@ -241,8 +243,7 @@ def test_unknown_op_lists_the_valid_ones():
 
 @pytest.mark.parametrize('name, level', [('Rotate', None), ('Rotate', 11),
                                          ('Rotate', -1), ('Rotate', 2.5),
-                                         ('Rotate', True),
-                                         ('Equalize', 3)])
+                                         ('Rotate', True), ('Equalize', 3)])
 def test_bad_level_names_the_op_and_what_it_takes(name, level):
     allowed = 'no level' if OPS[name].magnitude is None else '0..10'
     with pytest.raises(ValueError, match=f'{name}.*{allowed}'):

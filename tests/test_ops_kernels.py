@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image, ImageEnhance, ImageFilter, ImageOps
-
-from ddas_mm.ops import OPS, apply_op
 from test_ops_common import one_thread  # noqa: F401 (autouse fixture)
 
+from ddas_mm.ops import OPS, apply_op
+
 # Both kernels copy whole pixels for these geometric ops.
-EXACT_GEOMETRIC = ('FlipLR', 'FlipUD', 'Rotate90', 'TranslateX',
-                   'TranslateY', 'TranslateX_BBox', 'TranslateY_BBox')
+EXACT_GEOMETRIC = ('FlipLR', 'FlipUD', 'Rotate90', 'TranslateX', 'TranslateY',
+                   'TranslateX_BBox', 'TranslateY_BBox')
 # Bilinear resampling: OpenCV quantises sample positions to 1/32 pixel and
 # interpolation weights to 1/1024, torch computes in float32: up to a few
 # levels apart where the image changes fast.
@@ -37,8 +37,9 @@ def photo_bgr():
 
 @pytest.fixture(scope='module')
 def noise_bgr():
-    return np.random.default_rng(0).integers(
-        0, 256, (37, 53, 3), dtype=np.uint8)
+    return np.random.default_rng(0).integers(0,
+                                             256, (37, 53, 3),
+                                             dtype=np.uint8)
 
 
 def as_tensor(hwc):
@@ -101,9 +102,8 @@ def pil_reference(name, rgb, level, sign):
     }[name](image)
 
 
-PIL_OPS = ('AutoContrast', 'Equalize', 'Invert', 'Smooth', 'Blur',
-           'Posterize', 'Solarize', 'Color', 'Contrast', 'Brightness',
-           'Sharpness')
+PIL_OPS = ('AutoContrast', 'Equalize', 'Invert', 'Smooth', 'Blur', 'Posterize',
+           'Solarize', 'Color', 'Contrast', 'Brightness', 'Sharpness')
 
 
 @pytest.mark.parametrize('name', PIL_OPS)
@@ -117,8 +117,11 @@ def test_colour_ops_agree_with_pil(name, backend, image, request):
     op = OPS[name]
     for level in ([None] if op.magnitude is None else [0, 2, 6, 10]):
         for sign in ((1, -1) if op.symmetric else (1, )):
-            out, _ = apply_op(
-                name, as_tensor(bgr), level=level, sign=sign, backend=backend)
+            out, _ = apply_op(name,
+                              as_tensor(bgr),
+                              level=level,
+                              sign=sign,
+                              backend=backend)
             ours = as_array(out)[..., ::-1].astype(int)
             reference = np.asarray(pil_reference(name, rgb, level, sign))
             assert np.abs(ours - reference).max() <= 1, (level, sign)
@@ -129,8 +132,10 @@ def test_solarize_add_matches_its_definition(backend, photo_bgr):
     """Zoph et al.'s SolarizeAdd (no PIL counterpart): add
     int(level / 10 * 110) to the pixels below 128, clipped."""
     for level in (2, 6, 10):
-        out, _ = apply_op(
-            'SolarizeAdd', as_tensor(photo_bgr), level=level, backend=backend)
+        out, _ = apply_op('SolarizeAdd',
+                          as_tensor(photo_bgr),
+                          level=level,
+                          backend=backend)
         pixels = photo_bgr.astype(int)
         expected = np.where(pixels < 128,
                             np.minimum(pixels + int(level * 11), 255), pixels)

@@ -19,9 +19,10 @@ CIFAR_MAGNITUDE = [
 
 def test_cifar_is_the_papers_68_candidates_in_order():
     space = SearchSpace(preset='cifar')
-    expected = [(name, None) for name in CIFAR_LEVELLESS] + [
-        (name, level) for name in CIFAR_MAGNITUDE for level in (2, 4, 6, 8, 10)
-    ]
+    expected = [(name, None)
+                for name in CIFAR_LEVELLESS] + [(name, level)
+                                                for name in CIFAR_MAGNITUDE
+                                                for level in (2, 4, 6, 8, 10)]
     assert space.candidates == expected
     assert space.K == 68
     assert space.num_ops == 2
@@ -40,12 +41,13 @@ def test_imagenet_levels_are_configurable():
 def test_coco_is_zoph_et_al_detection_set():
     space = SearchSpace('coco')
     names = {name for name, _ in space.candidates}
-    assert {'BBox_Cutout', 'Rotate_BBox', 'ShearX_BBox', 'ShearY_BBox',
-            'TranslateX_BBox', 'TranslateY_BBox', 'Equalize_Only_BBoxes',
-            'Cutout_Only_BBoxes', 'Flip_Only_BBoxes', 'Rotate_Only_BBoxes',
-            'ShearX_Only_BBoxes', 'ShearY_Only_BBoxes',
-            'TranslateX_Only_BBoxes', 'TranslateY_Only_BBoxes', 'Color',
-            'Equalize', 'SolarizeAdd'} <= names
+    assert {
+        'BBox_Cutout', 'Rotate_BBox', 'ShearX_BBox', 'ShearY_BBox',
+        'TranslateX_BBox', 'TranslateY_BBox', 'Equalize_Only_BBoxes',
+        'Cutout_Only_BBoxes', 'Flip_Only_BBoxes', 'Rotate_Only_BBoxes',
+        'ShearX_Only_BBoxes', 'ShearY_Only_BBoxes', 'TranslateX_Only_BBoxes',
+        'TranslateY_Only_BBoxes', 'Color', 'Equalize', 'SolarizeAdd'
+    } <= names
     assert {level for _, level in space.candidates} == {None, 2, 6, 10}
     assert space.K == 64
     assert space.has_bbox_ops
@@ -61,14 +63,13 @@ def test_sanity_replaces_rotate_with_rotate90_one_level_each():
 
 
 def test_explicit_ops_keep_their_order():
-    space = SearchSpace(
-        ops=[('Rotate', 4), {
-            'name': 'Equalize',
-            'level': None
-        }, {
-            'name': 'Invert'
-        }],
-        num_ops=1)
+    space = SearchSpace(ops=[('Rotate', 4), {
+        'name': 'Equalize',
+        'level': None
+    }, {
+        'name': 'Invert'
+    }],
+                        num_ops=1)
     assert space.candidates == [('Rotate', 4), ('Equalize', None),
                                 ('Invert', None)]
     assert space.labels() == ['Rotate@4', 'Equalize', 'Invert']
@@ -95,26 +96,24 @@ def test_dict_round_trip_in_the_policy_file_format():
         assert again.candidates == space.candidates
 
 
-@pytest.mark.parametrize(
-    'kwargs, message',
-    [
-        (dict(), 'exactly one'),
-        (dict(preset='cifar', ops=[('Rotate', 2)]), 'exactly one'),
-        (dict(preset='svhn'), 'cifar, imagenet, coco, sanity'),
-        (dict(ops=[('Rotato', 2)]), 'valid ops: Identity'),
-        (dict(ops=[('Rotate', None)]), 'Rotate needs an integer level'),
-        (dict(ops=[('Equalize', 2)]), 'Equalize takes no level'),
-        (dict(preset='cifar', levels=[11]), 'levels must be'),
-        (dict(preset='cifar', levels=[]), 'levels must be'),
-        (dict(ops=[('Rotate', 2)], levels=[2]), 'levels= overrides'),
-        (dict(ops=[('Rotate', 2), ('Rotate', 2)]), 'repeated'),
-        (dict(ops=[]), 'at least one'),
-        (dict(ops=[{
-            'name': 'Rotate',
-            'lvl': 2
-        }]), "keys 'name' and 'level'"),
-        (dict(preset='cifar', num_ops=0), 'num_ops'),
-    ])
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(), 'exactly one'),
+    (dict(preset='cifar', ops=[('Rotate', 2)]), 'exactly one'),
+    (dict(preset='svhn'), 'cifar, imagenet, coco, sanity'),
+    (dict(ops=[('Rotato', 2)]), 'valid ops: Identity'),
+    (dict(ops=[('Rotate', None)]), 'Rotate needs an integer level'),
+    (dict(ops=[('Equalize', 2)]), 'Equalize takes no level'),
+    (dict(preset='cifar', levels=[11]), 'levels must be'),
+    (dict(preset='cifar', levels=[]), 'levels must be'),
+    (dict(ops=[('Rotate', 2)], levels=[2]), 'levels= overrides'),
+    (dict(ops=[('Rotate', 2), ('Rotate', 2)]), 'repeated'),
+    (dict(ops=[]), 'at least one'),
+    (dict(ops=[{
+        'name': 'Rotate',
+        'lvl': 2
+    }]), "keys 'name' and 'level'"),
+    (dict(preset='cifar', num_ops=0), 'num_ops'),
+])
 def test_bad_spaces_raise_value_error(kwargs, message):
     with pytest.raises(ValueError, match=message):
         SearchSpace(**kwargs)
@@ -122,27 +121,30 @@ def test_bad_spaces_raise_value_error(kwargs, message):
 
 def test_apply_runs_the_candidates_in_sequence():
     space = SearchSpace('coco')
-    img = torch.randint(
-        0,
-        256, (2, 3, 37, 53),
-        dtype=torch.uint8,
-        generator=torch.Generator().manual_seed(0))
+    img = torch.randint(0,
+                        256, (2, 3, 37, 53),
+                        dtype=torch.uint8,
+                        generator=torch.Generator().manual_seed(0))
     boxes = [torch.tensor([[5., 5., 30., 30.]]), torch.zeros(0, 4)]
-    indices = [space.candidates.index(('Rotate_BBox', 6)),
-               space.candidates.index(('Cutout_Only_BBoxes', 10))]
-    out, out_boxes = space.apply(
-        torch.tensor(indices),
-        img,
-        boxes,
-        sign=-1,
-        generator=torch.Generator().manual_seed(1))
+    indices = [
+        space.candidates.index(('Rotate_BBox', 6)),
+        space.candidates.index(('Cutout_Only_BBoxes', 10))
+    ]
+    out, out_boxes = space.apply(torch.tensor(indices),
+                                 img,
+                                 boxes,
+                                 sign=-1,
+                                 generator=torch.Generator().manual_seed(1))
     generator = torch.Generator().manual_seed(1)
     expected, expected_boxes = img, boxes
     for name, level in (('Rotate_BBox', 6), ('Cutout_Only_BBoxes', 10)):
-        expected, expected_boxes = apply_op(
-            name, expected, expected_boxes, level, -1, generator=generator)
+        expected, expected_boxes = apply_op(name,
+                                            expected,
+                                            expected_boxes,
+                                            level,
+                                            -1,
+                                            generator=generator)
     assert torch.equal(out, expected)
     assert all(map(torch.equal, out_boxes, expected_boxes))
     with pytest.raises(ValueError, match='out of range'):
         space.apply([space.K], img)
-

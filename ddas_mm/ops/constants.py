@@ -93,6 +93,7 @@ GRAY_FIXED_POINT_BITS = 16
 
 # PIL ImageFilter.SMOOTH: the Smooth op and the blurred image that Sharpness
 # extrapolates from (PIL ImageEnhance.Sharpness).
+# yapf: disable
 SMOOTH_KERNEL = ((1, 1, 1),
                  (1, 5, 1),
                  (1, 1, 1))
@@ -104,4 +105,5 @@ BLUR_KERNEL = ((1, 1, 1, 1, 1),
                (1, 0, 0, 0, 1),
                (1, 0, 0, 0, 1),
                (1, 1, 1, 1, 1))
+# yapf: enable
 BLUR_KERNEL_SCALE = 16

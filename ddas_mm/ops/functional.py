@@ -77,15 +77,15 @@ def apply_op(
     op = get_op(name)
     magnitude = op.magnitude_at(level)
     batch, batch_boxes = _as_batch(img, boxes)
-    ctx = OpContext(
-        channel_order=_choice('channel_order', channel_order, CHANNEL_ORDERS),
-        generator=generator,
-        backend=_backend(backend, batch.device),
-        box_prob=box_prob)
+    ctx = OpContext(channel_order=_choice('channel_order', channel_order,
+                                          CHANNEL_ORDERS),
+                    generator=generator,
+                    backend=_backend(backend, batch.device),
+                    box_prob=box_prob)
     if op.symmetric:
         signs = _signs(sign, len(batch), generator)
-        out, out_boxes = _run_by_sign(op, batch, batch_boxes, magnitude,
-                                      signs, ctx)
+        out, out_boxes = _run_by_sign(op, batch, batch_boxes, magnitude, signs,
+                                      ctx)
     else:
         out, out_boxes = op.run(batch, batch_boxes, magnitude, ctx)
     if img.dim() == 3:
@@ -139,8 +139,8 @@ def _signs(sign: SignArg, count: int,
         return [1 if p else -1 for p in positive.tolist()]
     if isinstance(sign, torch.Tensor):
         sign = sign.tolist()
-    signs = [sign] * count if isinstance(sign, numbers.Integral) else list(
-        sign)
+    signs = [sign] * count if isinstance(sign,
+                                         numbers.Integral) else list(sign)
     if len(signs) != count or any(s not in (1, -1) for s in signs):
         raise ValueError('sign must be +1, -1, one of them per image, or '
                          f'None, got {sign!r}')
@@ -161,8 +161,8 @@ def _run_by_sign(op: Op, img: torch.Tensor, boxes: Boxes,
         if not index:
             continue
         group_boxes = None if boxes is None else [boxes[i] for i in index]
-        group, group_boxes = op.run(img[index], group_boxes,
-                                    sign * magnitude, ctx)
+        group, group_boxes = op.run(img[index], group_boxes, sign * magnitude,
+                                    ctx)
         out[index] = group
         if boxes is not None:
             for i, box in zip(index, group_boxes):

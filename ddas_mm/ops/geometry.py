@@ -31,8 +31,7 @@ def rotation_matrix(height: int, width: int, degrees: float) -> np.ndarray:
     cos, sin = math.cos(theta), math.sin(theta)
     cx, cy = width / 2, height / 2
     return np.array([[cos, sin, cx - cos * cx - sin * cy],
-                     [-sin, cos, cy + sin * cx - cos * cy],
-                     [0.0, 0.0, 1.0]])
+                     [-sin, cos, cy + sin * cx - cos * cy], [0.0, 0.0, 1.0]])
 
 
 def rotate90_matrix(height: int, width: int) -> np.ndarray:
@@ -53,8 +52,7 @@ def rotate90_matrix(height: int, width: int) -> np.ndarray:
     """
     offset_x = (width - height) // 2
     offset_y = (height - width) // 2
-    return np.array([[0.0, 1.0, offset_x],
-                     [-1.0, 0.0, width + offset_y],
+    return np.array([[0.0, 1.0, offset_x], [-1.0, 0.0, width + offset_y],
                      [0.0, 0.0, 1.0]])
 
 
@@ -68,8 +66,8 @@ def shear_matrix(shear_x: float = 0.0, shear_y: float = 0.0) -> np.ndarray:
     Returns:
         np.ndarray: 3x3 float64 forward matrix.
     """
-    return np.array([[1.0, shear_x, 0.0], [shear_y, 1.0, 0.0],
-                     [0.0, 0.0, 1.0]])
+    return np.array([[1.0, shear_x, 0.0], [shear_y, 1.0, 0.0], [0.0, 0.0,
+                                                                1.0]])
 
 
 def translation_matrix(dx: float = 0.0, dy: float = 0.0) -> np.ndarray:
@@ -80,8 +78,7 @@ def translation_matrix(dx: float = 0.0, dy: float = 0.0) -> np.ndarray:
 def flip_matrix(height: int, width: int, horizontal: bool) -> np.ndarray:
     """Mirror left-right (``horizontal``) or top-bottom."""
     if horizontal:
-        return np.array([[-1.0, 0.0, width], [0.0, 1.0, 0.0],
-                         [0.0, 0.0, 1.0]])
+        return np.array([[-1.0, 0.0, width], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
     return np.array([[1.0, 0.0, 0.0], [0.0, -1.0, height], [0.0, 0.0, 1.0]])
 
 

@@ -44,8 +44,7 @@ def warp(img: np.ndarray, matrix: np.ndarray, nearest: bool) -> np.ndarray:
     height, width = img.shape[:2]
     out = cv2.warpAffine(
         img,
-        index_matrix[:2],
-        (width, height),
+        index_matrix[:2], (width, height),
         flags=cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_CONSTANT,
         borderValue=(FILL_VALUE, ) * 4)
@@ -90,8 +89,8 @@ def solarize_lut(threshold: float) -> np.ndarray:
 
 def solarize_add_lut(addition: int, threshold: int) -> np.ndarray:
     """Table that adds ``addition`` (clipped) to the levels < threshold."""
-    return np.where(_LEVELS < threshold,
-                    np.clip(_LEVELS + addition, 0, 255), _LEVELS)
+    return np.where(_LEVELS < threshold, np.clip(_LEVELS + addition, 0, 255),
+                    _LEVELS)
 
 
 def histograms(img: np.ndarray) -> np.ndarray:
@@ -177,8 +176,7 @@ def color(img: np.ndarray, factor: float, channel_order: str) -> np.ndarray:
     return blend(gray, img, factor)
 
 
-def contrast(img: np.ndarray, factor: float,
-             channel_order: str) -> np.ndarray:
+def contrast(img: np.ndarray, factor: float, channel_order: str) -> np.ndarray:
     """PIL ``ImageEnhance.Contrast``: blend with the rounded mean grey.
 
     The mean grey is the luma of the channel means (see

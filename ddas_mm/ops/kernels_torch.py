@@ -1,9 +1,13 @@
 """Batched kernels on uint8 (N, C, H, W) tensors, any device.
 
-torchvision.transforms.v2.functional where it has the op; the rest composed
-from torch ops. Colour ops follow PIL's arithmetic (the reference of
-AutoAugment and RandAugment): blends truncate towards zero after clipping,
-grey images and means are rounded.
+Ops that torchvision.transforms.v2.functional has with PIL's semantics
+(equalize, autocontrast, posterize, invert, brightness, sharpness, flips)
+call it directly, here or in the op table. This module composes the others
+from torch ops, and replaces the torchvision ops that behave differently:
+the warp (torchvision's fill at the border) and Color and Contrast (their
+luma weights assume RGB). Colour ops follow PIL's arithmetic (the reference
+of AutoAugment and RandAugment): blends clip, then truncate; grey images
+are PIL's fixed-point luma.
 """
 from typing import Sequence
 
@@ -16,8 +20,7 @@ from .constants import (FILL_VALUE, GRAY_FIXED_POINT_BITS,
                         GRAY_WEIGHTS_FIXED_POINT)
 
 
-def warp(img: torch.Tensor, matrix: np.ndarray,
-         nearest: bool) -> torch.Tensor:
+def warp(img: torch.Tensor, matrix: np.ndarray, nearest: bool) -> torch.Tensor:
     """Apply a 3x3 forward matrix (see :mod:`.geometry`), fill 128.
 
     Samples ``img - 128`` with zero padding and adds 128 back: exactly a
@@ -41,18 +44,16 @@ def warp(img: torch.Tensor, matrix: np.ndarray,
                               [0, 0, 1]])
     theta = to_normalised @ np.linalg.inv(matrix) @ np.linalg.inv(
         to_normalised)
-    theta = torch.tensor(
-        theta[:2], dtype=torch.float32, device=img.device).expand(
-            count, 2, 3)
-    grid = nnf.affine_grid(
-        theta, [count, channels, height, width], align_corners=False)
+    theta = torch.tensor(theta[:2], dtype=torch.float32,
+                         device=img.device).expand(count, 2, 3)
+    grid = nnf.affine_grid(theta, [count, channels, height, width],
+                           align_corners=False)
     centred = img.float() - FILL_VALUE
-    out = nnf.grid_sample(
-        centred,
-        grid,
-        mode='nearest' if nearest else 'bilinear',
-        padding_mode='zeros',
-        align_corners=False)
+    out = nnf.grid_sample(centred,
+                          grid,
+                          mode='nearest' if nearest else 'bilinear',
+                          padding_mode='zeros',
+                          align_corners=False)
     return out.add_(FILL_VALUE).round_().clamp_(0, 255).to(torch.uint8)
 
 
@@ -83,10 +84,9 @@ def grayscale(img: torch.Tensor, channel_order: str) -> torch.Tensor:
     the same whatever the channel order), as float (N, 1, H, W)."""
     if img.shape[-3] == 1:
         return img.float()
-    weights = torch.tensor(
-        GRAY_WEIGHTS_FIXED_POINT[channel_order],
-        dtype=torch.int32,
-        device=img.device).view(1, 3, 1, 1)
+    weights = torch.tensor(GRAY_WEIGHTS_FIXED_POINT[channel_order],
+                           dtype=torch.int32,
+                           device=img.device).view(1, 3, 1, 1)
     weighted = (img.int() * weights).sum(dim=-3, keepdim=True)
     half = 1 << (GRAY_FIXED_POINT_BITS - 1)
     return ((weighted + half) >> GRAY_FIXED_POINT_BITS).float()
@@ -109,16 +109,13 @@ def contrast(img: torch.Tensor, factor: float,
     """
     channel_means = img.double().mean(dim=(-2, -1))
     if img.shape[-3] == 3:
-        weights = torch.tensor(
-            GRAY_WEIGHTS_FIXED_POINT[channel_order],
-            dtype=torch.float64,
-            device=img.device)
+        weights = torch.tensor(GRAY_WEIGHTS_FIXED_POINT[channel_order],
+                               dtype=torch.float64,
+                               device=img.device)
         channel_means = channel_means @ weights[:, None] / (
             1 << GRAY_FIXED_POINT_BITS)
     mean = torch.floor(channel_means + 0.5).float()[..., None, None]
     return blend(mean, img, factor)
-
-
 
 
 def filter_keep_border(img: torch.Tensor, kernel: Sequence[Sequence[int]],
@@ -139,13 +136,13 @@ def filter_keep_border(img: torch.Tensor, kernel: Sequence[Sequence[int]],
     if height <= 2 * radius or width <= 2 * radius:
         return img
     channels = img.shape[-3]
-    weight = torch.tensor(
-        kernel, dtype=torch.float32, device=img.device) / scale
+    weight = torch.tensor(kernel, dtype=torch.float32,
+                          device=img.device) / scale
     weight = weight.expand(channels, 1, -1, -1)
     inner = nnf.conv2d(img.float(), weight, groups=channels).round_()
     out = img.clone()
-    out[..., radius:height - radius, radius:width - radius] = inner.to(
-        torch.uint8)
+    out[..., radius:height - radius,
+        radius:width - radius] = inner.to(torch.uint8)
     return out
 
 

@@ -135,8 +135,8 @@ class Op:
                 raise ValueError(f'{self.name} takes no level (level=None), '
                                  f'got level={level!r}')
             return None
-        if (not isinstance(level, numbers.Integral)
-                or isinstance(level, bool) or not 0 <= level <= MAX_LEVEL):
+        if (not isinstance(level, numbers.Integral) or isinstance(level, bool)
+                or not 0 <= level <= MAX_LEVEL):
             raise ValueError(f'{self.name} needs an integer level in '
                              f'0..{MAX_LEVEL}, got level={level!r}')
         return self.magnitude(int(level))
@@ -219,8 +219,8 @@ class FlipOp(GeometricOp):
 
     def __init__(self, name: str, horizontal: bool):
         super().__init__(
-            name, lambda height, width, _: flip_matrix(height, width,
-                                                       horizontal))
+            name,
+            lambda height, width, _: flip_matrix(height, width, horizontal))
         self.horizontal = horizontal
 
     def transform_image(self, img, matrix, ctx):
@@ -247,10 +247,9 @@ class CutoutOp(Op):
         height, width = img.shape[-2:]
         side = self.side(height, width, magnitude)
         rectangles = [
-            centred_rectangle(
-                random_index(height, ctx.generator),
-                random_index(width, ctx.generator), side, side, height, width)
-            for _ in range(len(img))
+            centred_rectangle(random_index(height, ctx.generator),
+                              random_index(width, ctx.generator), side, side,
+                              height, width) for _ in range(len(img))
         ]
         return fill_rectangles(img, rectangles), boxes
 
@@ -278,8 +277,8 @@ class BBoxCutoutOp(Op):
                     half_w = int(magnitude * (x1 - x0) / 2)
                     rectangle = centred_rectangle(
                         y0 + random_index(y1 - y0, ctx.generator),
-                        x0 + random_index(x1 - x0, ctx.generator),
-                        2 * half_h, 2 * half_w, height, width)
+                        x0 + random_index(x1 - x0, ctx.generator), 2 * half_h,
+                        2 * half_w, height, width)
             rectangles.append(rectangle)
         return fill_rectangles(img, rectangles), boxes
 
@@ -312,8 +311,8 @@ class BBoxOnlyOp(Op):
         for image, image_boxes in zip(out, boxes):
             count = len(image_boxes)
             order = torch.randperm(count, generator=ctx.generator).tolist()
-            chosen = (torch.rand(count, generator=ctx.generator) <
-                      ctx.box_prob).tolist()
+            chosen = (torch.rand(count, generator=ctx.generator)
+                      < ctx.box_prob).tolist()
             rows = image_boxes.tolist()
             for j in order:
                 y0, y1, x0, x1 = box_pixels(rows[j], height, width)

@@ -1,8 +1,7 @@
 """SearchSpace: the ordered (op, level) candidates a DDAS policy draws from.
 """
 import numbers
-from typing import (Dict, List, NamedTuple, Optional, Sequence, Tuple,
-                    Union)
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
 
@@ -13,9 +12,8 @@ from .table import get_op
 Candidate = Tuple[str, Optional[int]]
 
 # The paper's CIFAR / ImageNet op set: 8 ops without a level ...
-CLASSIFICATION_LEVELLESS_OPS = ('Identity', 'FlipLR', 'FlipUD',
-                                'AutoContrast', 'Equalize', 'Invert', 'Blur',
-                                'Smooth')
+CLASSIFICATION_LEVELLESS_OPS = ('Identity', 'FlipLR', 'FlipUD', 'AutoContrast',
+                                'Equalize', 'Invert', 'Blur', 'Smooth')
 # ... and 12 with one.
 CLASSIFICATION_MAGNITUDE_OPS = ('Rotate', 'Posterize', 'ShearX', 'ShearY',
                                 'TranslateX', 'TranslateY', 'Solarize',
@@ -174,14 +172,13 @@ class SearchSpace:
                 raise ValueError(f'candidate index {index} out of range '
                                  f'0..{self.K - 1}')
             name, level = self._candidates[index]
-            img, boxes = apply_op(
-                name,
-                img,
-                boxes,
-                level,
-                sign,
-                channel_order=channel_order,
-                generator=generator)
+            img, boxes = apply_op(name,
+                                  img,
+                                  boxes,
+                                  level,
+                                  sign,
+                                  channel_order=channel_order,
+                                  generator=generator)
         return img, boxes
 
     def __eq__(self, other) -> bool:

@@ -124,8 +124,11 @@ def _autocontrast_cv2(img, _, ctx):
 
 
 def _geometric(name, matrix, magnitude, nearest=False):
-    return GeometricOp(
-        name, matrix, magnitude, symmetric=True, nearest=nearest)
+    return GeometricOp(name,
+                       matrix,
+                       magnitude,
+                       symmetric=True,
+                       nearest=nearest)
 
 
 _IDENTITY = PixelOp('Identity', lambda img, _, ctx: img)
@@ -135,22 +138,19 @@ _EQUALIZE = PixelOp('Equalize', lambda img, _, ctx: F.equalize(img),
 _SOLARIZE = PixelOp(
     'Solarize',
     lambda img, threshold, ctx: tk.solarize(img, threshold),
-    lambda img, threshold, ctx: cv.apply_lut(img,
-                                             cv.solarize_lut(threshold)),
+    lambda img, threshold, ctx: cv.apply_lut(img, cv.solarize_lut(threshold)),
     magnitude=_solarize_threshold)
 _ROTATE = _geometric('Rotate', _rotate, _rotate_degrees)
 _SHEAR_X = _geometric('ShearX', _shear_x, _shear)
 _SHEAR_Y = _geometric('ShearY', _shear_y, _shear)
-_TRANSLATE_X_PIXELS = _geometric(
-    'TranslateX_BBox',
-    _translate_x_pixels,
-    _up_to(TRANSLATE_BBOX_MAX_PIXELS),
-    nearest=True)
-_TRANSLATE_Y_PIXELS = _geometric(
-    'TranslateY_BBox',
-    _translate_y_pixels,
-    _up_to(TRANSLATE_BBOX_MAX_PIXELS),
-    nearest=True)
+_TRANSLATE_X_PIXELS = _geometric('TranslateX_BBox',
+                                 _translate_x_pixels,
+                                 _up_to(TRANSLATE_BBOX_MAX_PIXELS),
+                                 nearest=True)
+_TRANSLATE_Y_PIXELS = _geometric('TranslateY_BBox',
+                                 _translate_y_pixels,
+                                 _up_to(TRANSLATE_BBOX_MAX_PIXELS),
+                                 nearest=True)
 
 _OPS = [
     # Level-less ops of the classification sets.
@@ -168,22 +168,19 @@ _OPS = [
     # Magnitude ops of the classification sets (RandAugment's ranges).
     _ROTATE,
     # torchvision's bitwise posterize beats a table look-up on the CPU too.
-    PixelOp(
-        'Posterize',
-        lambda img, bits, ctx: F.posterize(img, bits),
-        magnitude=_posterize_bits),
+    PixelOp('Posterize',
+            lambda img, bits, ctx: F.posterize(img, bits),
+            magnitude=_posterize_bits),
     _SHEAR_X,
     _SHEAR_Y,
-    _geometric(
-        'TranslateX',
-        _translate_x_fraction,
-        _up_to(TRANSLATE_MAX_FRACTION),
-        nearest=True),
-    _geometric(
-        'TranslateY',
-        _translate_y_fraction,
-        _up_to(TRANSLATE_MAX_FRACTION),
-        nearest=True),
+    _geometric('TranslateX',
+               _translate_x_fraction,
+               _up_to(TRANSLATE_MAX_FRACTION),
+               nearest=True),
+    _geometric('TranslateY',
+               _translate_y_fraction,
+               _up_to(TRANSLATE_MAX_FRACTION),
+               nearest=True),
     _SOLARIZE,
     PixelOp(
         'Color',
@@ -194,8 +191,7 @@ _OPS = [
     PixelOp(
         'Contrast',
         lambda img, delta, ctx: tk.contrast(img, 1 + delta, ctx.channel_order),
-        lambda img, delta, ctx: cv.contrast(img, 1 + delta, ctx.channel_order
-                                            ),
+        lambda img, delta, ctx: cv.contrast(img, 1 + delta, ctx.channel_order),
         magnitude=_enhance,
         symmetric=True),
     PixelOp(
@@ -204,24 +200,22 @@ _OPS = [
         lambda img, delta, ctx: cv.apply_lut(img, cv.blend_lut(0, 1 + delta)),
         magnitude=_enhance,
         symmetric=True),
-    PixelOp(
-        'Sharpness',
-        lambda img, delta, ctx: F.adjust_sharpness(img, 1 + delta),
-        lambda img, delta, ctx: cv.sharpness(img, 1 + delta),
-        magnitude=_enhance,
-        symmetric=True),
+    PixelOp('Sharpness',
+            lambda img, delta, ctx: F.adjust_sharpness(img, 1 + delta),
+            lambda img, delta, ctx: cv.sharpness(img, 1 + delta),
+            magnitude=_enhance,
+            symmetric=True),
     CutoutOp(
         'Cutout',
         lambda height, width, fraction: round(fraction * min(height, width)),
         magnitude=_up_to(CUTOUT_MAX_FRACTION)),
     # Ops only Zoph et al.'s detection set has.
-    PixelOp(
-        'SolarizeAdd',
-        lambda img, addition, ctx: tk.solarize_add(img, addition,
-                                                   SOLARIZE_ADD_THRESHOLD),
-        lambda img, addition, ctx: cv.apply_lut(
-            img, cv.solarize_add_lut(addition, SOLARIZE_ADD_THRESHOLD)),
-        magnitude=_solarize_addition),
+    PixelOp('SolarizeAdd',
+            lambda img, addition, ctx: tk.solarize_add(img, addition,
+                                                       SOLARIZE_ADD_THRESHOLD),
+            lambda img, addition, ctx: cv.apply_lut(
+                img, cv.solarize_add_lut(addition, SOLARIZE_ADD_THRESHOLD)),
+            magnitude=_solarize_addition),
     BBoxCutoutOp('BBox_Cutout', _up_to(BBOX_CUTOUT_MAX_PAD_FRACTION)),
     _geometric('Rotate_BBox', _rotate, _rotate_degrees),
     _geometric('ShearX_BBox', _shear_x, _shear),
@@ -241,10 +235,9 @@ _OPS = [
     BBoxOnlyOp(
         'Cutout_Only_BBoxes',
         # Zoph et al.: a square of side 2 * pad inside the box.
-        CutoutOp(
-            'Cutout_Only_BBoxes',
-            lambda height, width, pad: 2 * pad,
-            magnitude=_cutout_only_bboxes_pad),
+        CutoutOp('Cutout_Only_BBoxes',
+                 lambda height, width, pad: 2 * pad,
+                 magnitude=_cutout_only_bboxes_pad),
         _cutout_only_bboxes_pad),
 ]
 
