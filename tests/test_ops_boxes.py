@@ -5,6 +5,8 @@ import math
 
 import pytest
 import torch
+from mmdet.datasets import transforms as mmdet_transforms
+from mmdet.structures.bbox import HorizontalBoxes
 from test_ops_common import one_thread  # noqa: F401 (autouse fixture)
 from test_ops_common import random_boxes, random_image
 
@@ -111,7 +113,6 @@ def test_boxes_move_on_a_batch_per_image_sign():
 
 
 def mmdet_run(transform, img, boxes):
-    from mmdet.structures.bbox import HorizontalBoxes
     results = transform({
         'img': img.permute(1, 2, 0).numpy().copy(),
         'img_shape': tuple(img.shape[-2:]),
@@ -134,7 +135,6 @@ def test_rotate_agrees_with_mmdet(level, sign):
     ((w - 1) / 2, (h - 1) / 2) in box coordinates, half a pixel off ours
     (the centre of the image is (w / 2, h / 2) there): the boxes differ by
     at most |I - R| * |(0.5, 0.5)| = 2 sin(15 deg) * 0.71 < 0.37 px."""
-    mmdet_transforms = pytest.importorskip('mmdet.datasets.transforms')
     height, width = 190, 250
     img, boxes = random_image(3, height,
                               width), random_boxes(10, height, width)
@@ -159,7 +159,6 @@ def test_shear_agrees_with_mmdet(name, level, sign):
     boxes may differ by that rounding times the image size. (Its image
     shears about the centre of the top-left pixel, ours about the image's
     corner: half a pixel times the shear apart; not compared.)"""
-    mmdet_transforms = pytest.importorskip('mmdet.datasets.transforms')
     height, width = 190, 250
     img, boxes = random_image(3, height,
                               width), random_boxes(10, height, width)
@@ -185,7 +184,6 @@ def test_translate_agrees_with_mmdet(axis, level, sign):
     fraction to one decimal; on a 250-pixel image Zoph et al.'s 25 pixels
     per level is such a fraction, so images and boxes must match exactly.
     """
-    mmdet_transforms = pytest.importorskip('mmdet.datasets.transforms')
     size = 250
     img, boxes = random_image(3, size, size), random_boxes(10, size, size)
     fraction = 25 * level / size

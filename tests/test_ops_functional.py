@@ -4,6 +4,7 @@ import math
 
 import pytest
 import torch
+from mmpretrain.datasets.transforms.auto_augment import RANDAUG_POLICIES
 from test_ops_common import one_thread  # noqa: F401 (autouse fixture)
 from test_ops_common import random_boxes, random_image
 
@@ -104,8 +105,6 @@ def test_levels_are_honoured(name, backend):
 def test_magnitudes_match_randaugment():
     """Our level-to-magnitude maps against mmpretrain 1.2's RandAugment
     table (``timm_increasing``), read from the installed package."""
-    pytest.importorskip('mmcv')
-    from mmpretrain.datasets.transforms.auto_augment import RANDAUG_POLICIES
     our_name = {'ColorTransform': 'Color'}
     checked = set()
     for policy in RANDAUG_POLICIES['timm_increasing']:

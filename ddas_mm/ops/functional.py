@@ -55,8 +55,10 @@ def apply_op(
             down and enhances.
         channel_order (str): 'bgr' (MM pipelines) or 'rgb': the luma weights
             of Color and Contrast follow it.
-        generator (torch.Generator | None): Source of every random draw
-            (signs, cutout positions, boxes); None uses torch's global one.
+        generator (torch.Generator | None): A CPU generator, the source of
+            every random draw (signs, cutout positions, boxes; a few scalars
+            per image, wherever the image lives); None uses torch's global
+            one.
         backend (str | None): 'cv2' or 'torch' forces a kernel set ('cv2'
             only on the CPU; ops without an OpenCV kernel use torch's).
             None: 'cv2' on the CPU, 'torch' elsewhere.

@@ -28,7 +28,7 @@ class OpContext(NamedTuple):
 
     Attributes:
         channel_order (str): 'bgr' or 'rgb', for the luma weights.
-        generator (torch.Generator | None): Source of the random draws
+        generator (torch.Generator | None): CPU source of the random draws
             (positions, boxes); None uses torch's global generator.
         backend (str): 'cv2' (CPU, one image at a time) or 'torch'.
         box_prob (float): Probability that an _Only_BBoxes op changes a box.
