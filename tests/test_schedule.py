@@ -62,10 +62,10 @@ def test_dump_is_atomic(tmp_path, monkeypatch):
     make_schedule([0.1]).dump(path)
     before = open(path).read()
 
-    def broken_dump(*args, **kwargs):
+    def disk_full(*args, **kwargs):
         raise OSError('disk full')
 
-    monkeypatch.setattr(json, 'dump', broken_dump)
+    monkeypatch.setattr(os, 'fsync', disk_full)  # fails mid-write
     with pytest.raises(OSError):
         make_schedule([0.1, 0.2]).dump(path)
     assert open(path).read() == before

@@ -162,7 +162,9 @@ class DynamicDDASAugment(BaseTransform):
 
     def _apply(self, results: dict, ops: List[int],
                generator: torch.Generator) -> None:
-        img = results['img']
+        # RandomFlip leaves a negative-stride view, which torch cannot wrap:
+        # copy only arrays that are not C-contiguous.
+        img = np.ascontiguousarray(results['img'])
         gray = img.ndim == 2
         # (C, H, W) view of the (H, W, C) array: no copy.
         chw = torch.from_numpy(img[..., None] if gray else img).permute(

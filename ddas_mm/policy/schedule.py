@@ -60,6 +60,19 @@ def _check_record(p_tp, p_o, num_candidates: int) -> Optional[str]:
     return None
 
 
+def _format_policy(content: Dict[str, Any]) -> str:
+    """JSON with one line per top-level entry and per epoch record: a diff
+    of two policy files shows which epochs changed."""
+    epochs = ',\n  '.join(json.dumps(record) for record in content['epochs'])
+    lines = [
+        f'"format": {json.dumps(content["format"])}',
+        f'"space": {json.dumps(content["space"])}',
+        f'"epochs": [\n  {epochs}\n ]',
+        f'"meta": {json.dumps(content["meta"])}',
+    ]
+    return '{' + ',\n '.join(lines) + '}\n'
+
+
 class PolicySchedule:
     """Per-epoch DDAS policies over one search space, and their JSON file.
 
@@ -194,7 +207,7 @@ class PolicySchedule:
             dir=folder, prefix=f'.{osp.basename(path)}.', suffix='.tmp')
         try:
             with os.fdopen(fd, 'w') as f:
-                json.dump(self.to_dict(), f, indent=1)
+                f.write(_format_policy(self.to_dict()))
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)

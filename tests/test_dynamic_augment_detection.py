@@ -1,0 +1,154 @@
+"""DynamicDDASAugment in the RetinaNet train pipeline on a generated COCO set.
+
+Each object's pixels are known (the generator's masks). A second copy of the
+set has, instead of the photo, image channel j = object j's mask, and object
+j gets class j (object 1 is a crowd: ignore flag). The geometric ops move
+pixels and boxes by separate code paths, so after the pipeline every
+surviving box must still enclose its own channel's object pixels, and boxes
+that were dropped must take their labels and ignore flags with them.
+"""
+import json
+import os
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+from mmdet.datasets import CocoDataset
+from mmengine.registry import init_default_scope
+
+from ddas_mm.datasets import set_replay_progress
+from ddas_mm.ops import SearchSpace
+from ddas_mm.policy import PolicySchedule
+from ddas_mm.testing import make_coco_detection_set
+from ddas_mm.testing.toy_data import FASHION_MNIST_CLASSES
+
+GEOMETRIC_OPS = [('Rotate_BBox', 10), ('ShearX_BBox', 10), ('ShearY_BBox', 6),
+                 ('TranslateX_BBox', 10), ('TranslateY_BBox', 10),
+                 ('Rotate_Only_BBoxes', 10), ('TranslateX_Only_BBoxes', 10)]
+OBJECT = 200  # a moved mask pixel above this is object (fill value is 128)
+TOLERANCE = 1.5  # px: bilinear resampling blurs edges by about a pixel
+CROWD = 1  # object index (= class) marked iscrowd
+REPEATS = 6
+
+
+@pytest.fixture(scope='module')
+def mask_set(tmp_path_factory):
+    """Photo set + mask set sharing boxes; returns (root, ann_file)."""
+    root = str(tmp_path_factory.mktemp('coco'))
+    ann_file, masks = make_coco_detection_set(
+        root, num_images=8, image_size=(160, 120), objects_per_image=(2, 3),
+        object_scale=1, seed=3, return_masks=True)
+    with open(ann_file) as f:
+        coco = json.load(f)
+    os.makedirs(osp.join(root, 'masks'))
+    for image, image_masks in zip(coco['images'], masks):
+        channels = np.zeros(image_masks.shape[1:] + (3, ), np.uint8)
+        for j, mask in enumerate(image_masks):
+            channels[mask, j] = 255
+        image['file_name'] = image['file_name'].replace('.jpg', '.png')
+        cv2.imwrite(osp.join(root, 'masks', image['file_name']), channels)
+        anns = [a for a in coco['annotations']
+                if a['image_id'] == image['id']]
+        for j, ann in enumerate(anns):  # file order = mask order
+            ann['category_id'] = j + 1
+            ann['iscrowd'] = int(j == CROWD)
+    mask_ann = osp.join(root, 'mask_annotations.json')
+    with open(mask_ann, 'w') as f:
+        json.dump(coco, f)
+    return root, ann_file, mask_ann
+
+
+def retinanet_dataset(root, ann_file, prefix, policy):
+    init_default_scope('mmdet')
+    return CocoDataset(
+        data_root=root,
+        ann_file=ann_file,
+        data_prefix=dict(img=prefix),
+        metainfo=dict(classes=FASHION_MNIST_CLASSES),
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadAnnotations', with_bbox=True),
+            dict(type='Resize', scale=(1333, 800), keep_ratio=True),
+            dict(type='RandomFlip', prob=0.5),
+            dict(type='DynamicDDASAugment', policy=policy),
+            dict(type='PackDetInputs',
+                 meta_keys=('img_id', 'img_shape', 'ddas_ops')),
+        ])
+
+
+def geometric_policy(tmp_path):
+    schedule = PolicySchedule(SearchSpace(ops=GEOMETRIC_OPS, num_ops=2))
+    schedule.append(1.0, np.full(len(GEOMETRIC_OPS), 1 / len(GEOMETRIC_OPS)))
+    path = str(tmp_path / 'geometric.json')
+    schedule.dump(path)
+    return path
+
+
+def outside(pixels_yx, box):
+    """How far the pixel centres lie outside an xyxy box (0 if inside)."""
+    x, y = pixels_yx[:, 1] + 0.5, pixels_yx[:, 0] + 0.5
+    return np.maximum.reduce([box[0] - x, x - box[2], box[1] - y,
+                              y - box[3], np.zeros_like(x)])
+
+
+def test_boxes_enclose_objects_and_stay_aligned(mask_set, tmp_path):
+    root, _, mask_ann = mask_set
+    dataset = retinanet_dataset(root, mask_ann, 'masks/',
+                                geometric_policy(tmp_path))
+    assert set_replay_progress(dataset, 0.0) == 1
+    np.random.seed(0)
+    dropped = kept = 0
+    for _ in range(REPEATS):
+        for i in range(len(dataset)):
+            num_objects = len(dataset.get_data_info(i)['instances'])
+            packed = dataset[i]
+            sample = packed['data_samples']
+            assert len(sample.ddas_ops) == 2
+            channels = packed['inputs'].permute(1, 2, 0).numpy()
+            gt, ignored = sample.gt_instances, sample.ignored_instances
+            # Ignore flags followed their objects: only the crowd is ignored.
+            assert CROWD not in gt.labels.tolist()
+            assert set(ignored.labels.tolist()) <= {CROWD}
+            boxes = {int(label): box for label, box in zip(
+                list(gt.labels) + list(ignored.labels),
+                list(gt.bboxes.tensor.numpy()) +
+                list(ignored.bboxes.tensor.numpy()))}
+            assert len(boxes) == len(gt.labels) + len(ignored.labels)
+            for j in range(num_objects):
+                pixels = np.argwhere(channels[..., j] > OBJECT)
+                if j in boxes:
+                    kept += 1
+                    assert outside(pixels, boxes[j]).max(initial=0) \
+                        <= TOLERANCE, (sample.ddas_ops, j)
+                else:  # dropped: its object left the image
+                    dropped += 1
+                    assert len(pixels) <= 2 * max(channels.shape), \
+                        (sample.ddas_ops, j, len(pixels))
+    assert dropped > 0 and kept > dropped
+
+
+def test_coco_preset_in_retinanet_pipeline(mask_set, tmp_path):
+    """Every op of the coco preset runs on real photos with their boxes."""
+    root, ann_file, _ = mask_set
+    space = SearchSpace(preset='coco')
+    schedule = PolicySchedule(space)
+    schedule.append(1.0, np.full(space.K, 1 / space.K))
+    schedule.dump(str(tmp_path / 'coco.json'))
+    dataset = retinanet_dataset(root, ann_file, 'images/',
+                                str(tmp_path / 'coco.json'))
+    set_replay_progress(dataset, 0.0)
+    seen = set()
+    for _ in range(4):
+        for i in range(len(dataset)):
+            packed = dataset[i]
+            sample = packed['data_samples']
+            height, width = sample.img_shape
+            assert packed['inputs'].shape == (3, height, width)
+            boxes = sample.gt_instances.bboxes.tensor
+            assert len(boxes) == len(sample.gt_instances.labels)
+            assert (boxes[:, 2:] - boxes[:, :2] >= 1).all()
+            assert (boxes >= 0).all() and (boxes[:, 2] <= width).all() and \
+                (boxes[:, 3] <= height).all()
+            seen.update(sample.ddas_ops)
+    assert len(seen) > space.K // 2
