@@ -11,7 +11,7 @@ from mmengine.dataset import (ClassBalancedDataset, ConcatDataset,
                               RepeatDataset)
 from mmengine.hooks import Hook
 from mmengine.registry import init_default_scope
-from mmengine.runner import Runner
+from mmengine.runner import IterBasedTrainLoop, Runner
 from mmpretrain.datasets import FashionMNIST
 
 from ddas_mm.datasets import (ProxySplit, disable_replay,
@@ -93,12 +93,13 @@ class Recorder(Hook):
 
     @staticmethod
     def _samples(step, data_batch):
-        for img, sample in zip(data_batch['inputs'], data_batch['data_samples']):
+        for img, sample in zip(data_batch['inputs'],
+                               data_batch['data_samples']):
             yield (step, sample.sample_idx, sample.ddas_ops,
                    img[0, :28, :28].numpy().copy())
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
-        by_iter = not runner.train_loop.__class__.__name__.startswith('Epoch')
+        by_iter = isinstance(runner.train_loop, IterBasedTrainLoop)
         step = runner.iter if by_iter else runner.epoch
         self.train.extend(self._samples(step, data_batch))
 
@@ -311,6 +312,7 @@ def test_finds_transforms_in_wrappers_and_nested_transforms(tmp_path):
     proxy = ProxySplit(plain_cfg, split='train', num_train=8, num_val=8)
     assert set_replay_progress(proxy, 0.25) == 1
     assert find_replay_progress(proxy)[0].value == 0.25
+    assert set_replay_progress(proxy, np.float32(0.75)) == 1
     assert set_replay_progress(torch.utils.data.Subset(proxy, [0]), 1) == 1
     with pytest.raises(ValueError, match='progress'):
         set_replay_progress(proxy, -1)

@@ -76,7 +76,8 @@ def test_schedules_follow_the_paper():
     one_x = Config.fromfile(osp.join(CONFIGS, 'retinanet_r101_retrain_1x.py'))
     assert one_x.param_scheduler[1].milestones == [8, 11]
     assert one_x.model.backbone.depth == 101
-    for name in ('wrn28-10_cifar10_retrain.py', 'resnet50_imagenet_retrain.py'):
+    for name in ('wrn28-10_cifar10_retrain.py',
+                 'resnet50_imagenet_retrain.py'):
         cfg = Config.fromfile(osp.join(CONFIGS, name))
         assert cfg.param_scheduler.type == 'CosineAnnealingLR'
         assert cfg.param_scheduler.T_max == cfg.train_cfg.max_epochs

@@ -1,5 +1,6 @@
 """DynamicDDASAugment: replay a searched DDAS policy in a training pipeline.
 """
+import math
 import os
 from typing import List, Optional, Tuple
 
@@ -117,7 +118,7 @@ class DynamicDDASAugment(BaseTransform):
         """Draw the ops for one sample from the policy of the current stage.
         """
         progress = self.replay_progress.value
-        if progress != progress:  # NaN: never set
+        if math.isnan(progress):  # never set
             raise RuntimeError(
                 f'{type(self).__name__}(policy={self.policy!r}) does not know '
                 f'the training progress. Add custom_hooks = '

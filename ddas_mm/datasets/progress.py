@@ -12,6 +12,7 @@ shared memory when the dataset is sent to them; the main process writes it
 the new value at their next sample.
 """
 import math
+import numbers
 from typing import Iterator, List
 
 import torch
@@ -138,8 +139,8 @@ def set_replay_progress(dataset, progress: float) -> int:
     Returns:
         int: how many transforms were found.
     """
-    if not (isinstance(progress, (int, float)) and math.isfinite(progress)
-            and progress >= 0):
+    if (isinstance(progress, bool) or not isinstance(progress, numbers.Real)
+            or not (math.isfinite(progress) and progress >= 0)):
         raise ValueError(f'progress must be a finite number >= 0, got '
                          f'{progress!r}')
     cells = find_replay_progress(dataset)

@@ -19,7 +19,7 @@ import math
 import os
 import os.path as osp
 import tempfile
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
