@@ -5,7 +5,7 @@ its loops, hooks, transforms, datasets and models in mmengine's root
 registries, so configs find them under ``default_scope='mmdet'`` and
 ``default_scope='mmpretrain'`` alike.
 """
-from . import engine, utils  # noqa: F401 (registers the modules)
+from . import datasets, engine, models, ops, policy, utils  # noqa: F401
 from .version import __version__
 
 __all__ = ['__version__']
