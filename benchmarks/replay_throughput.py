@@ -13,7 +13,6 @@ run; the medians and the ratio ours / mmdet are printed (goal: >= 1.0)::
 """
 import argparse
 import copy
-import json
 import os.path as osp
 import statistics
 import tempfile
@@ -55,23 +54,6 @@ def write_policy(path: str, seed: int) -> None:
     schedule.dump(path)
 
 
-def upscale_set(root: str, ann_file: str, factor: int) -> None:
-    """Enlarge a generated set in place (its photo is only 512 px wide)."""
-    with open(ann_file) as f:
-        coco = json.load(f)
-    for image in coco['images']:
-        path = osp.join(root, 'images', image['file_name'])
-        img = cv2.imread(path)
-        cv2.imwrite(path, cv2.resize(img, None, fx=factor, fy=factor))
-        image['width'] *= factor
-        image['height'] *= factor
-    for ann in coco['annotations']:
-        ann['bbox'] = [v * factor for v in ann['bbox']]
-        ann['area'] *= factor**2
-    with open(ann_file, 'w') as f:
-        json.dump(coco, f)
-
-
 def pipeline(augment: dict) -> Compose:
     return Compose([
         dict(type='LoadImageFromFile'),
@@ -106,10 +88,9 @@ def main():
         ann_file = make_coco_detection_set(
             root,
             num_images=args.num_images,
-            image_size=(320, 240),
-            object_scale=2,
+            image_size=(640, 480),
+            object_scale=4,
             seed=args.seed)
-        upscale_set(root, ann_file, 2)  # 640x480
         policy = osp.join(root, 'ddas_policy.json')
         write_policy(policy, args.seed)
         dataset = CocoDataset(

@@ -80,7 +80,8 @@ def make_coco_detection_set(root: str,
                             return_masks: bool = False):
     """Write a small COCO-format detection set with exact boxes.
 
-    Each image is a random crop of a real photograph with 1..n Fashion-MNIST
+    Each image is a random crop of a real photograph (enlarged when the
+    images are larger than it) with 1..n Fashion-MNIST
     items pasted at random places (upscaled by ``object_scale``); an item's
     box is the tight box of its pixels brighter than ``OBJECT_THRESHOLD``.
     Items do not overlap, so every object pixel belongs to one box.
@@ -100,8 +101,12 @@ def make_coco_detection_set(root: str,
     """
     rng = np.random.default_rng(seed)
     items, labels = load_fashion_mnist('test')
-    photo = _background_photo()
     width, height = image_size
+    photo = _background_photo()
+    # Enlarge the photo where the images are larger than it (600x512).
+    scale = max(width / photo.shape[1], height / photo.shape[0])
+    if scale > 1:
+        photo = cv2.resize(photo, None, fx=scale + 1e-3, fy=scale + 1e-3)
     side = 28 * object_scale
     if side * 2 > min(width, height):
         raise ValueError(f'image_size {image_size} is too small for items '
