@@ -1,2 +1,4 @@
 from .checkpoint_safety import (WeightsOnlyCheckpointHook,
                                 add_checkpoint_safety_hook)
+from .policy_hook import DDASPolicyHook  # noqa: F401
+from .search_loop import DDASSearchLoop  # noqa: F401
