@@ -1,0 +1,118 @@
+"""How the search augments a batch: boxes move with their image, degenerate
+boxes go with their labels, images of any size, images left without boxes."""
+import os.path as osp
+
+import pytest
+import torch
+from mmdet.structures import DetDataSample
+from mmdet.structures.bbox import HorizontalBoxes
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.structures import InstanceData
+from mmpretrain.structures import DataSample
+
+from ddas_mm.engine.search_loop import augment_batch
+from ddas_mm.ops import SearchSpace
+from ddas_mm.ops.constants import TRANSLATE_BBOX_MAX_PIXELS
+
+CONFIGS = osp.join(osp.dirname(__file__), 'configs')
+
+
+def _detection_sample(boxes, labels, box_type=HorizontalBoxes):
+    sample = DetDataSample()
+    sample.gt_instances = InstanceData(
+        bboxes=box_type(torch.tensor(boxes, dtype=torch.float32)),
+        labels=torch.tensor(labels))
+    return sample
+
+
+def _image(height, width, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randint(256, (3, height, width), generator=gen,
+                         dtype=torch.uint8)
+
+
+def test_degenerate_boxes_dropped_with_their_labels():
+    # Shifted by 50 px, left or right (a random direction): the left box
+    # leaves a 160 px wide image on a left shift, the right box on a right
+    # shift; the middle box stays either way.
+    level = 2
+    assert TRANSLATE_BBOX_MAX_PIXELS * level / 10 == 50
+    space = SearchSpace(ops=[('TranslateX_BBox', level)], num_ops=1)
+    sample = _detection_sample(
+        [[0, 0, 10, 10], [60, 40, 90, 70], [140, 100, 150, 110]], [3, 7, 5])
+    data = dict(inputs=[_image(120, 160)], data_samples=[sample])
+    for seed in range(4):
+        out = augment_batch(space, [0], data,
+                            torch.Generator().manual_seed(seed), 'bgr')
+        instances = out['data_samples'][0].gt_instances
+        assert isinstance(instances.bboxes, HorizontalBoxes)
+        boxes, labels = instances.bboxes.tensor, instances.labels.tolist()
+        assert len(boxes) == 2
+        shift = boxes[labels.index(7), 0].item() - 60
+        assert abs(shift) == 50
+        assert labels == ([3, 7] if shift > 0 else [7, 5])
+        assert (boxes[:, 2:] - boxes[:, :2] >= 1).all()
+    # The input batch is untouched.
+    assert len(sample.gt_instances) == 3
+    assert out['data_samples'][0] is not sample
+
+
+def test_an_image_left_without_boxes_still_trains(tmp_path):
+    space = SearchSpace(ops=[('TranslateY_BBox', 10)], num_ops=1)
+    samples = [_detection_sample([[20, 30, 60, 70]], [2]),
+               _detection_sample([[5, 5, 40, 50], [80, 60, 120, 100]], [1, 4])]
+    for s in samples:
+        s.set_metainfo(dict(img_shape=(120, 160), pad_shape=(120, 160),
+                            scale_factor=(1.0, 1.0)))
+    data = dict(inputs=[_image(120, 160, s) for s in (1, 2)],
+                data_samples=samples)
+    out = augment_batch(space, [0], data, torch.Generator(), 'bgr')
+    assert [len(s.gt_instances) for s in out['data_samples']] == [0, 0]
+    init_default_scope('mmdet')
+    from mmdet.registry import MODELS
+    cfg = Config.fromfile(osp.join(CONFIGS, 'search_retinanet_tiny.py'))
+    model = MODELS.build(cfg.model)
+    batch = model.data_preprocessor(out, True)
+    loss, _ = model.parse_losses(model(**batch, mode='loss'))
+    loss.backward()
+    assert torch.isfinite(loss)
+    assert model.bbox_head.retina_cls.weight.grad.abs().sum() > 0
+
+
+def test_images_of_different_sizes_keep_their_boxes():
+    space = SearchSpace(ops=[('FlipLR', None)], num_ops=1)
+    sizes = [(120, 160), (96, 128), (120, 160)]
+    images = [_image(h, w, i) for i, (h, w) in enumerate(sizes)]
+    samples = [_detection_sample([[10, 20, 30, 40]], [i], box_type=lambda t: t)
+               for i in range(3)]
+    out = augment_batch(space, [0],
+                        dict(inputs=images, data_samples=samples),
+                        torch.Generator(), 'rgb')
+    for image, (h, w), new, sample in zip(images, sizes, out['inputs'],
+                                          out['data_samples']):
+        torch.testing.assert_close(new, image.flip(-1))
+        torch.testing.assert_close(sample.gt_instances.bboxes,
+                                   torch.tensor([[w - 30., 20, w - 10, 40]]))
+
+
+def test_stacked_classification_batch():
+    space = SearchSpace(ops=[('Rotate90', None), ('Invert', None)], num_ops=2)
+    images = torch.stack([_image(32, 32, i) for i in range(4)])
+    samples = [DataSample().set_gt_label(i) for i in range(4)]
+    out = augment_batch(space, [0, 1],
+                        dict(inputs=images, data_samples=samples),
+                        torch.Generator(), 'bgr')
+    torch.testing.assert_close(out['inputs'],
+                               255 - torch.rot90(images, 1, (2, 3)))
+    assert out['data_samples'] is samples  # labels do not move
+
+
+def test_instance_masks_are_refused():
+    sample = _detection_sample([[0, 0, 10, 10]], [1])
+    sample.gt_instances.masks = torch.zeros(1, 120, 160, dtype=torch.bool)
+    with pytest.raises(ValueError, match='instance masks'):
+        augment_batch(
+            SearchSpace(ops=[('FlipLR', None)], num_ops=1), [0],
+            dict(inputs=[_image(120, 160)], data_samples=[sample]),
+            torch.Generator(), 'bgr')

@@ -1,0 +1,39 @@
+"""The paper's sanity check (section 4.1) on real data, as shipped.
+
+S_val images are turned by +90 degrees and Rotate90 is a candidate op: after
+the search (configs/ddas/lenet5_fashion-mnist-rot90_search.py, Fashion-MNIST,
+S_train 2000 / S_val 2000, the 'sanity' space) Rotate90 must be the most
+likely op, at least 3 times as likely as the runner-up.
+"""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+
+from ddas_mm.policy import PolicySchedule
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG = osp.join(REPO, 'configs', 'ddas',
+                  'lenet5_fashion-mnist-rot90_search.py')
+
+
+def test_rotate90_dominates(tmp_path):
+    result = subprocess.run(
+        [sys.executable, 'tools/train.py', CONFIG, '--work-dir',
+         str(tmp_path)],
+        cwd=REPO, env=dict(os.environ, OMP_NUM_THREADS='1'),
+        capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    schedule = PolicySchedule.load(str(tmp_path / 'ddas_policy.json'))
+    assert len(schedule) == 12
+    assert osp.exists(tmp_path / 'ddas_policy.png')
+    p_o = schedule.p_o[-1]
+    labels = schedule.space.labels()
+    order = np.argsort(-p_o)
+    assert labels[order[0]] == 'Rotate90', labels[order[0]]
+    assert p_o[order[0]] >= 3 * p_o[order[1]], (
+        f'Rotate90 {p_o[order[0]]:.4f}, {labels[order[1]]} '
+        f'{p_o[order[1]]:.4f}')
+    assert schedule.space.K == 20
