@@ -67,7 +67,7 @@ def test_policy_gradient_matches_autograd_meta_gradient():
     theta_next = {}
     for i, (name, value) in enumerate(theta.items()):
         g = (1 - w.sum()) * per_branch[0][i] + sum(
-            w[l] * per_branch[l + 1][i] for l in range(len(w)))
+            w[b] * per_branch[b + 1][i] for b in range(len(w)))
         theta_next[name] = value - ETA * g
     meta = torch.autograd.grad(
         _loss(net, theta_next, val, val_labels), [alpha_tp, alpha_o])

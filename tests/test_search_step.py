@@ -40,7 +40,8 @@ class StepRecorder(Hook):
                 p.detach().clone() for p in runner.model.parameters()
             ]
             self.alpha_after = [
-                p.detach().clone() for p in runner.train_loop.policy.parameters()
+                p.detach().clone()
+                for p in runner.train_loop.policy.parameters()
             ]
             self.outputs = outputs
 

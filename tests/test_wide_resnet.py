@@ -24,7 +24,7 @@ def test_out_indices_and_bad_arguments():
     outs = WideResNet(16, 1, in_channels=1, out_indices=(0, 1, 2))(
         torch.zeros(1, 1, 28, 28))
     assert [o.shape[1:] for o in outs] == [(16, 28, 28), (32, 14, 14),
-                                          (64, 7, 7)]
+                                           (64, 7, 7)]
     with pytest.raises(ValueError, match='6n \\+ 4'):
         WideResNet(30, 2)
     with pytest.raises(ValueError, match='out_indices'):

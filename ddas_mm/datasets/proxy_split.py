@@ -90,14 +90,15 @@ class ProxySplit:
         chosen = []
         for group in groups:
             if len(group) < needed:
-                where = ('the dataset' if self.num_classes is None else
-                         'a drawn class')
+                where = ('the dataset'
+                         if self.num_classes is None else 'a drawn class')
                 raise ValueError(
                     f'ProxySplit: {where} has {len(group)} images, fewer '
                     f'than num_train + num_val = {needed}; lower them.')
             order = rng.permutation(group)
-            part = (order[:self.num_train] if self.split == 'train' else
-                    order[self.num_train:needed])
+            part = (
+                order[:self.num_train]
+                if self.split == 'train' else order[self.num_train:needed])
             chosen.extend(int(i) for i in part)
         return chosen
 

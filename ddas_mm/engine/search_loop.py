@@ -51,9 +51,9 @@ def policy_generator(seed: int, iteration: int) -> torch.Generator:
     Returns:
         torch.Generator: a fresh generator.
     """
-    state = np.random.SeedSequence([seed, iteration]).generate_state(
-        1, np.uint64)[0]
-    return torch.Generator().manual_seed(int(state) & (2**63 - 1))
+    sequence = np.random.SeedSequence([seed, iteration])
+    state = int(sequence.generate_state(1, np.uint64)[0])
+    return torch.Generator().manual_seed(state & (2**63 - 1))
 
 
 def _set_sampler_epoch(dataloader, epoch: int) -> None:
@@ -61,8 +61,8 @@ def _set_sampler_epoch(dataloader, epoch: int) -> None:
     """
     sampler = getattr(dataloader, 'sampler', None)
     if not hasattr(sampler, 'set_epoch'):
-        sampler = getattr(getattr(dataloader, 'batch_sampler', None),
-                          'sampler', None)
+        sampler = getattr(
+            getattr(dataloader, 'batch_sampler', None), 'sampler', None)
     if hasattr(sampler, 'set_epoch'):
         sampler.set_epoch(epoch)
 
@@ -383,8 +383,8 @@ class DDASSearchLoop(EpochBasedTrainLoop):
             branch_data = data if branch == 0 else augment_batch(
                 self.space, policies[branch - 1].tolist(), data, generator,
                 self.channel_order)
-            loss, branch_vars = self._backward(model, optim_wrapper,
-                                               branch_data)
+            loss, branch_vars = self.forward_backward(model, optim_wrapper,
+                                                      branch_data)
             self._flatten_grads(grads[branch], has_grad)
             branch_losses.append(loss.detach())
             if branch == 0:  # the clean batch's loss terms, as in training
@@ -425,7 +425,8 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         network step was skipped, ``Z_g == 0`` or anything is not finite."""
         log_vars = {}
         if stepped:
-            loss_val, _ = self._backward(model, optim_wrapper, val_batch)
+            loss_val, _ = self.forward_backward(model, optim_wrapper,
+                                                val_batch)
             self._flatten_grads(g_val, [False] * len(self._params))
             self._clear_grads()
             all_reduce(g_val, op='mean')
@@ -454,8 +455,15 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         return log_vars
 
     # --------------------------------------------------------- gradients
-    def _backward(self, model, optim_wrapper, data: dict):
-        """Forward and backward of one batch, as ``BaseModel.train_step``.
+    def forward_backward(self, model, optim_wrapper, data: dict):
+        """Forward and backward of one batch, as ``BaseModel.train_step``
+        does them, without the update; the gradients replace any earlier.
+
+        Args:
+            model (BaseModel): the unwrapped model.
+            optim_wrapper (OptimWrapper): the network's optimizer wrapper
+                (its context and its backward: AMP autocast and loss scale).
+            data (dict): a batch as the dataloader gives it.
 
         Returns:
             tuple: the total loss and the parsed log variables.
@@ -507,10 +515,9 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         keep none, so the optimizer skips them as in ordinary training."""
         offset = 0
         for p, used in zip(self._params, has_grad):
-            n = p.numel()
-            p.grad = flat[offset:offset + n].view_as(p).to(
-                p.dtype) if used else None
-            offset += n
+            view = flat[offset:offset + p.numel()].view_as(p)
+            p.grad = view.to(p.dtype) if used else None
+            offset += p.numel()
 
 
 def _check_images(data) -> None:

@@ -115,8 +115,8 @@ class WideResNet(BaseModule):
             blocks = []
             for b in range(blocks_per_group):
                 blocks.append(
-                    PreActBlock(channels, out_channels, stride if b == 0 else
-                                1, drop_rate, norm_cfg))
+                    PreActBlock(channels, out_channels,
+                                stride if b == 0 else 1, drop_rate, norm_cfg))
                 channels = out_channels
             self.groups.append(nn.Sequential(*blocks))
         self.out_channels = channels

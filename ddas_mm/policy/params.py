@@ -10,6 +10,13 @@ import torch
 from torch import nn
 
 
+def _is_count(value) -> bool:
+    """Whether ``value`` is an integer >= 1 (and not a bool)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) and value >= 1
+
+
 class DDASPolicy(nn.Module):
     """Augmentation parameters of DDAS and what the search asks of them.
 
@@ -28,13 +35,11 @@ class DDASPolicy(nn.Module):
                  num_ops: int = 2,
                  init_tp: float = 0.35):
         super().__init__()
-        if isinstance(num_candidates, bool) or not isinstance(
-                num_candidates, int) or num_candidates < 1:
+        if not _is_count(num_candidates):
             raise ValueError(f'num_candidates (K) must be an integer >= 1, '
                              f'got {num_candidates!r}: give the search space '
                              f'at least one op.')
-        if isinstance(num_ops, bool) or not isinstance(num_ops,
-                                                       int) or num_ops < 1:
+        if not _is_count(num_ops):
             raise ValueError(f'num_ops (N_o) must be an integer >= 1, got '
                              f'{num_ops!r}; the paper uses 2.')
         if not (isinstance(init_tp, (int, float)) and 0.0 < init_tp < 1.0):

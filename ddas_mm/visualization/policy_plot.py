@@ -17,7 +17,8 @@ from matplotlib.ticker import MaxNLocator
 MAX_LABELLED_ROWS = 40
 
 
-def plot_policy(schedule, out_file: Optional[str] = None,
+def plot_policy(schedule,
+                out_file: Optional[str] = None,
                 top_k: int = 10) -> Figure:
     """Plot a policy schedule; optionally save the figure.
 

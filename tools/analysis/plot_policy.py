@@ -1,7 +1,8 @@
 """Plot a searched DDAS policy: p_tp per epoch, p_o heat map, top ops.
 
 Example:
-    python tools/analysis/plot_policy.py work_dirs/wrn40-2_cifar10_search/ddas_policy.json
+    python tools/analysis/plot_policy.py \
+        work_dirs/wrn40-2_cifar10_search/ddas_policy.json --top-k 10
 """
 import argparse
 import os.path as osp
@@ -13,10 +14,10 @@ from ddas_mm.visualization import plot_policy
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('policy', help='a ddas_policy.json written by a search')
     parser.add_argument(
-        '--out',
-        help='image to write; defaults to the policy file with .png')
+        'policy', help='a ddas_policy.json written by a search')
+    parser.add_argument(
+        '--out', help='image to write; defaults to the policy file with .png')
     parser.add_argument(
         '--top-k',
         type=int,
