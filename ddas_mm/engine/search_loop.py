@@ -431,8 +431,11 @@ class DDASSearchLoop(EpochBasedTrainLoop):
             self._clear_grads()
             all_reduce(g_val, op='mean')
             log_vars['loss_val'] = loss_val.detach()
-            # With AmpOptimWrapper every gradient carries its loss scale; the
-            # scales multiply d_l and Z_g alike and cancel in d_l / Z_g.
+            # With AmpOptimWrapper every gradient carries the loss scale of
+            # its backward pass. The scales multiply d_l and Z_g alike and
+            # cancel in d_l / Z_g; g_val's is divided out anyway, so that
+            # the dot products stay far from float32's range.
+            g_val.div_(_loss_scale(optim_wrapper))
             d = alignment(train_grads, g_val).cpu()
             z_g = gradient_normaliser(d)
             stepped = bool(torch.isfinite(d).all()) and z_g.item() > 0
@@ -518,6 +521,12 @@ class DDASSearchLoop(EpochBasedTrainLoop):
             view = flat[offset:offset + p.numel()].view_as(p)
             p.grad = view.to(p.dtype) if used else None
             offset += p.numel()
+
+
+def _loss_scale(optim_wrapper) -> float:
+    """The loss scale of an AMP optimizer wrapper's backward pass, else 1."""
+    scaler = getattr(optim_wrapper, 'loss_scaler', None)
+    return 1.0 if scaler is None else float(scaler.get_scale())
 
 
 def _check_images(data) -> None:

@@ -1,0 +1,193 @@
+"""Overhead of a DDAS search step over the bare passes it needs.
+
+A search step (``DDASSearchLoop.search_step``) costs L-hat + 1 train
+forward/backward passes and one validation forward/backward pass; everything
+else (drawing policies, the ops, flattening and combining gradients, the
+optimizer and policy updates) is overhead. This prints the median time of a
+search step divided by the median time of those bare passes, both measured in
+the same run, alternately, on the same batches, and what the difference is
+spent on.
+
+Examples:
+    python benchmarks/search_overhead.py                        # CPU default
+    python benchmarks/search_overhead.py --device cuda --model wrn40-2 \
+        --train-batch 32 --val-batch 256
+"""
+import argparse
+import statistics
+import tempfile
+import time
+
+import torch
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+from mmpretrain.structures import DataSample
+from torch.utils.data import DataLoader
+
+import ddas_mm  # noqa: F401 (registers the loop, the hook and WideResNet)
+from ddas_mm.engine.search_loop import EndlessLoader, augment_batch
+from ddas_mm.testing import load_fashion_mnist
+
+# name: (backbone, neck, feature channels)
+MODELS = {
+    'lenet5': (dict(type='LeNet5',
+                    num_classes=-1), dict(type='GlobalAveragePooling'), 120),
+    'wrn16-2': (dict(type='WideResNet', depth=16,
+                     widen_factor=2), dict(type='GlobalAveragePooling'), 128),
+    'wrn40-2': (dict(type='WideResNet', depth=40,
+                     widen_factor=2), dict(type='GlobalAveragePooling'), 128),
+}
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--model', choices=sorted(MODELS), default='wrn16-2')
+    parser.add_argument('--train-batch', type=int, default=32)
+    parser.add_argument('--val-batch', type=int, default=128)
+    parser.add_argument('--num-policies', type=int, default=3)
+    parser.add_argument('--space', default='cifar')
+    parser.add_argument('--steps', type=int, default=10)
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument(
+        '--amp', action='store_true', help='AmpOptimWrapper (GPU only)')
+    return parser.parse_args()
+
+
+def fashion_batches(batch_size: int, channels: int, offset: int):
+    """Real images: Fashion-MNIST items padded to 32x32, C channels, uint8,
+    as mmpretrain's PackInputs gives them (a list of (C, H, W))."""
+    images, labels = load_fashion_mnist('train')
+    images = torch.nn.functional.pad(
+        torch.from_numpy(images[offset:offset + 4 * batch_size]), (2, 2, 2, 2))
+    samples = [
+        dict(
+            inputs=images[i][None].expand(channels, -1, -1).contiguous(),
+            data_samples=DataSample().set_gt_label(int(labels[offset + i])))
+        for i in range(len(images))
+    ]
+    return DataLoader(
+        samples,
+        batch_size=batch_size,
+        shuffle=False,
+        collate_fn=pseudo_collate)
+
+
+def build_loop(args, work_dir: str):
+    backbone, neck, channels = MODELS[args.model]
+    in_channels = 1 if args.model == 'lenet5' else 3
+    if in_channels == 3:
+        backbone = dict(backbone, in_channels=3)
+    model = dict(
+        type='ImageClassifier',
+        backbone=backbone,
+        neck=neck,
+        head=dict(
+            type='LinearClsHead',
+            num_classes=10,
+            in_channels=channels,
+            loss=dict(type='CrossEntropyLoss')),
+        data_preprocessor=dict(
+            mean=[72.94] * in_channels, std=[90.02] * in_channels))
+    init_default_scope('mmpretrain')
+    runner = Runner(
+        model=model,
+        work_dir=work_dir,
+        train_dataloader=fashion_batches(args.train_batch, in_channels, 0),
+        train_cfg=dict(
+            type='DDASSearchLoop',
+            max_epochs=1,
+            policy_dataloader=fashion_batches(args.val_batch, in_channels,
+                                              10000),
+            space=dict(preset=args.space),
+            num_policies=args.num_policies,
+            channel_order='rgb'),
+        optim_wrapper=dict(
+            type='AmpOptimWrapper' if args.amp else 'OptimWrapper',
+            optimizer=dict(
+                type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4)),
+        default_scope='mmpretrain',
+        randomness=dict(seed=0),
+        log_level='WARNING')
+    runner.model.to(args.device)
+    loop = runner.train_loop
+    runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
+    loop._val_batches = EndlessLoader(loop.policy_dataloader)
+    runner.model.train()
+    return runner, loop
+
+
+def bare_passes(runner, loop, train_batch, val_batch) -> None:
+    """L-hat + 1 train forward/backward passes and one validation pass,
+    the same calls the search step makes, nothing else."""
+    for batch in [train_batch] * (loop.num_policies + 1) + [val_batch]:
+        loop.forward_backward(runner.model, runner.optim_wrapper, batch)
+    runner.optim_wrapper.zero_grad()
+
+
+def timed(fn, device) -> float:
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    fn()
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def main():
+    args = parse_args()
+    with tempfile.TemporaryDirectory() as work_dir:
+        runner, loop = build_loop(args, work_dir)
+        train_batch = next(iter(loop.dataloader))
+        val_batch = next(iter(loop.policy_dataloader))
+        loop._val_batches = iter(lambda: val_batch, None)
+        model = runner.model
+        data = model.data_preprocessor.cast_data(train_batch)
+        policies = loop.policy.sample(loop.num_policies, torch.Generator())
+
+        def augment_all():
+            for policy in policies.tolist():
+                augment_batch(loop.space, policy, data, torch.Generator(),
+                              loop.channel_order)
+
+        def optimizer_step():
+            for p in loop._params:
+                p.grad = torch.zeros_like(p)
+            runner.optim_wrapper.step()
+            runner.optim_wrapper.zero_grad()
+
+        search, bare, augment, step = [], [], [], []
+        for i in range(args.warmup + args.steps):
+            times = (
+                timed(lambda: loop.search_step(train_batch), args.device),
+                timed(
+                    lambda: bare_passes(runner, loop, train_batch, val_batch),
+                    args.device), timed(augment_all, args.device),
+                timed(optimizer_step, args.device))
+            if i >= args.warmup:
+                for store, value in zip((search, bare, augment, step), times):
+                    store.append(value)
+    med = {
+        k: statistics.median(v)
+        for k, v in dict(search=search, bare=bare, augment=augment,
+                         step=step).items()
+    }
+    rest = med['search'] - med['bare'] - med['augment'] - med['step']
+    print(f'{args.model} on {args.device}, train batch {args.train_batch}, '
+          f'val batch {args.val_batch}, L-hat {args.num_policies}, space '
+          f'{args.space} (K={loop.space.K}), {args.steps} steps')
+    print(f'median search step        {1e3 * med["search"]:9.2f} ms')
+    print(f'median bare passes        {1e3 * med["bare"]:9.2f} ms')
+    print(f'ratio                     {med["search"] / med["bare"]:9.3f}')
+    print('overhead, median of each part measured alone:')
+    print(f'  ops on {loop.num_policies} copies        '
+          f'{1e3 * med["augment"]:9.2f} ms')
+    print(f'  network optimizer step  {1e3 * med["step"]:9.2f} ms')
+    print(f'  the rest (gradient buffers, Eq. 12-17, policy update) '
+          f'{1e3 * rest:.2f} ms')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,123 @@
+"""DDASPolicyHook in a search: the policy file after every epoch, the
+search state in checkpoints, the plot (its retraining side is tested with
+DynamicDDASAugment in test_replay.py)."""
+import importlib.util
+import json
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+from ddas_mm.engine import add_checkpoint_safety_hook
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG = osp.join(REPO, 'tests', 'configs', 'search_lenet5_tiny.py')
+PLAIN = (dict, list, tuple, str, int, float, bool, type(None), torch.Tensor)
+
+
+class EpochEnds(Hook):
+    """Keeps p at the end of every epoch and the policy file seen at the
+    start of the next one."""
+    priority = 'LOWEST'
+
+    def __init__(self):
+        self.policies, self.files = [], []
+
+    def after_train_epoch(self, runner):
+        policy = runner.train_loop.policy
+        self.policies.append((policy.p_tp.item(), policy.p_o.tolist()))
+
+    def before_train_epoch(self, runner):
+        path = osp.join(runner.work_dir, 'ddas_policy.json')
+        self.files.append(
+            json.load(open(path)) if osp.exists(path) else None)
+
+
+def _plain(value) -> bool:
+    if isinstance(value, dict):
+        return all(map(_plain, value.keys())) and all(
+            map(_plain, value.values()))
+    if isinstance(value, (list, tuple)):
+        return all(map(_plain, value))
+    return isinstance(value, PLAIN)
+
+
+@pytest.fixture(scope='module')
+def search(tmp_path_factory):
+    cfg = Config.fromfile(CONFIG)
+    cfg.work_dir = str(tmp_path_factory.mktemp('search'))
+    cfg.log_level = 'WARNING'
+    add_checkpoint_safety_hook(cfg)  # as tools/train.py does
+    runner = Runner.from_cfg(cfg)
+    ends = EpochEnds()
+    runner.register_hook(ends)
+    runner.train()
+    return cfg.work_dir, ends
+
+
+def test_policy_file_every_epoch(search):
+    work_dir, ends = search
+    assert ends.files[0] is None
+    assert len(ends.files[1]['epochs']) == 1  # written after epoch 1
+    content = json.load(open(osp.join(work_dir, 'ddas_policy.json')))
+    assert content['format'] == 'ddas-policy/1'
+    assert content['meta'] == dict(
+        config=CONFIG, num_policies=2, init_tp=0.35, seed=0)
+    assert content['space']['num_ops'] == 2
+    assert [op['name'] for op in content['space']['ops']][:3] == [
+        'FlipLR', 'Invert', 'Rotate90'
+    ]
+    # epochs[e-1] is the policy at the end of search epoch e.
+    for e, (record, (p_tp, p_o)) in enumerate(
+            zip(content['epochs'], ends.policies), 1):
+        assert record['epoch'] == e
+        assert record['p_tp'] == pytest.approx(p_tp, abs=1e-7)
+        assert record['p_o'] == pytest.approx(p_o, abs=1e-7)
+    assert osp.exists(osp.join(work_dir, 'ddas_policy.png'))
+
+
+def test_checkpoint_holds_plain_search_state(search):
+    work_dir, ends = search
+    checkpoint = torch.load(
+        osp.join(work_dir, 'epoch_2.pth'), weights_only=True)
+    state = checkpoint['ddas_search']
+    assert _plain(state)
+    assert set(state['loop']) == {
+        'policy', 'policy_optim', 'tp_optim', 'num_skipped'
+    }
+    assert len(state['epochs']) == 2
+    assert state['epochs'][1]['p_o'] == pytest.approx(
+        ends.policies[1][1], abs=1e-7)
+
+
+def test_resume_needs_the_search_state(search, tmp_path):
+    work_dir, _ = search
+    checkpoint = torch.load(
+        osp.join(work_dir, 'epoch_1.pth'), weights_only=True)
+    del checkpoint['ddas_search']
+    torch.save(checkpoint, tmp_path / 'no_state.pth')
+    cfg = Config.fromfile(CONFIG)
+    cfg.work_dir = str(tmp_path)
+    cfg.log_level = 'WARNING'
+    cfg.resume, cfg.load_from = True, str(tmp_path / 'no_state.pth')
+    add_checkpoint_safety_hook(cfg)
+    with pytest.raises(ValueError, match='no DDAS search state'):
+        Runner.from_cfg(cfg).train()
+
+
+def test_plot_policy_tool(search, tmp_path, capsys):
+    work_dir, _ = search
+    spec = importlib.util.spec_from_file_location(
+        'plot_policy', osp.join(REPO, 'tools', 'analysis', 'plot_policy.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    out = str(tmp_path / 'policy.png')
+    assert tool.main(
+        [osp.join(work_dir, 'ddas_policy.json'), '--out', out]) == 0
+    assert osp.getsize(out) > 10000
+    assert 'Plotted 2 epochs' in capsys.readouterr().out
+    assert tool.main([str(tmp_path / 'missing.json')]) == 1
+    assert 'does not exist' in capsys.readouterr().err
