@@ -12,6 +12,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from ddas_mm.engine import add_checkpoint_safety_hook
+from test_search_step import one_thread  # noqa: F401 (autouse fixture)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO, 'tests', 'configs', 'search_lenet5_tiny.py')

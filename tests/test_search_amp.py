@@ -7,7 +7,6 @@ unscaling before the update and the scaler's skip on inf run as on a GPU.
 """
 import os.path as osp
 
-import pytest
 import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
@@ -15,6 +14,7 @@ from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import OPTIM_WRAPPERS
 from mmengine.runner import Runner
 from test_search_bad_input import NaNLossClassifier
+from test_search_step import one_thread  # noqa: F401 (autouse fixture)
 
 CONFIG = osp.join(osp.dirname(__file__), 'configs', 'search_lenet5_tiny.py')
 
@@ -102,11 +102,3 @@ def test_scaler_skip_on_nan_is_respected(tmp_path):
     _, before, after = steps[1]
     assert not any(map(torch.equal, before[-2:], after[-2:]))  # alpha moved
     assert not all(map(torch.equal, before[:-2], after[:-2]))
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)

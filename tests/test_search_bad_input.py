@@ -12,6 +12,7 @@ from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
 
 from ddas_mm.policy import DDASPolicy
+from test_search_step import one_thread  # noqa: F401 (autouse fixture)
 
 CONFIG = osp.join(osp.dirname(__file__), 'configs', 'search_lenet5_tiny.py')
 
