@@ -13,7 +13,7 @@ from mmengine.hooks import Hook
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import OPTIM_WRAPPERS
 from mmengine.runner import Runner
-from test_search_bad_input import NaNLossClassifier
+from test_search_bad_input import ScaledLossClassifier
 from test_search_step import one_thread  # noqa: F401 (autouse fixture)
 
 CONFIG = osp.join(osp.dirname(__file__), 'configs', 'search_lenet5_tiny.py')
@@ -91,10 +91,11 @@ def test_loss_scale_cancels(tmp_path):
 def test_scaler_skip_on_nan_is_respected(tmp_path):
     """A NaN loss: the scaler skips the update and backs off its scale; the
     policy step is skipped too; the search goes on."""
-    NaNLossClassifier.poisoned_calls = (1, )  # step 0, an augmented copy
+    # Step 0, an augmented copy.
+    ScaledLossClassifier.factors = {1: float('nan')}
     runner, steps = _search(
         tmp_path, 'nan', dict(init_scale=2.**12, growth_interval=100),
-        model='NaNLossClassifier')
+        model='ScaledLossClassifier')
     assert [scale for scale, _, _ in steps[:2]] == [2.**11, 2.**11]
     assert runner.train_loop.num_skipped == 1
     _, before, after = steps[0]

@@ -77,10 +77,11 @@ def test_policy_arguments():
 
 
 @MODELS.register_module(force=True)
-class NaNLossClassifier(ImageClassifier):
-    """An ImageClassifier whose loss is NaN in chosen forward passes."""
+class ScaledLossClassifier(ImageClassifier):
+    """An ImageClassifier whose loss is multiplied by a factor (NaN, 0) in
+    chosen forward passes: ``factors = {call index: factor}``."""
 
-    poisoned_calls = ()
+    factors = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,8 +89,8 @@ class NaNLossClassifier(ImageClassifier):
 
     def loss(self, inputs, data_samples):
         losses = super().loss(inputs, data_samples)
-        if self.calls in self.poisoned_calls:
-            losses['loss'] = losses['loss'] * float('nan')
+        if self.calls in self.factors:
+            losses['loss'] = losses['loss'] * self.factors[self.calls]
         self.calls += 1
         return losses
 
@@ -116,14 +117,14 @@ class History(Hook):
 
 def test_nan_step_is_skipped_and_counted(tmp_path):
     cfg = _runner(tmp_path)
-    cfg.model.type = 'NaNLossClassifier'
+    cfg.model.type = 'ScaledLossClassifier'
     cfg.log_level = 'INFO'
     # Two policies: a step makes 3 train forward passes and, unless the
     # network step was skipped, 1 validation pass. Step 2 (calls 8-10): a NaN
     # train loss, so the network and the policy step are skipped and there
     # is no validation pass; step 5 (calls 19-22): a NaN validation loss, so
     # the network steps and the policy step is skipped.
-    NaNLossClassifier.poisoned_calls = (9, 22)
+    ScaledLossClassifier.factors = {9: float('nan'), 22: float('nan')}
     runner = Runner.from_cfg(cfg)
     history = History()
     runner.register_hook(history)
@@ -143,3 +144,21 @@ def test_nan_step_is_skipped_and_counted(tmp_path):
     assert 'policy step skipped at iteration 3' in log
     assert '2 skipped so far' in log
     assert '2 policy steps skipped so far' in log
+
+
+def test_policy_step_skipped_when_z_g_is_zero(tmp_path):
+    """A validation loss without gradient: every d_l and Z_g are 0 (Eq. 15),
+    every policy step is skipped; the network still trains."""
+    cfg = _runner(tmp_path)
+    cfg.model.type = 'ScaledLossClassifier'
+    # 4 forward passes a step, the 4th the validation pass.
+    ScaledLossClassifier.factors = {4 * i + 3: 0.0 for i in range(8)}
+    runner = Runner.from_cfg(cfg)
+    history = History()
+    runner.register_hook(history)
+    runner.train()
+    assert runner.train_loop.num_skipped == 8
+    (_, alpha), _, _ = history.steps[0]
+    (params, _), (params_after, alpha_after), _ = history.steps[-1]
+    assert all(map(torch.equal, alpha, alpha_after))
+    assert not any(map(torch.equal, params, params_after))

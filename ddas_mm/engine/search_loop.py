@@ -333,6 +333,16 @@ class DDASSearchLoop(EpochBasedTrainLoop):
                 f'{optim_wrapper._accumulative_counts}): every step updates '
                 f'the network and then takes the validation gradient at the '
                 f'updated weights. Use a larger batch size instead.')
+        # By name: the hook's module imports this one.
+        if not any(
+                type(hook).__name__ == 'DDASPolicyHook'
+                for hook in self.runner.hooks):
+            print_log(
+                "DDASSearchLoop: no DDASPolicyHook, so the searched policy "
+                "is not written anywhere; add custom_hooks = "
+                "[dict(type='DDASPolicyHook')] to the config.",
+                logger='current',
+                level=logging.WARNING)
         # One S_val batch per iteration: a resumed search continues with the
         # batch the uninterrupted one would have drawn.
         self._val_batches = EndlessLoader(self.policy_dataloader, self._iter)
@@ -374,8 +384,8 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         policies = self.policy.sample(self.num_policies, generator)
 
         # Step 2: the L-hat + 1 branch gradients at theta_t.
-        data = model.data_preprocessor.cast_data(data_batch)
-        _check_images(data)
+        data = _ops_data_on_device(data_batch,
+                                   model.data_preprocessor.cast_data)
         grads = self._grad_buffer(self.num_policies + 2)
         has_grad = [False] * len(self._params)
         log_vars, branch_losses = {}, []
@@ -527,6 +537,18 @@ def _loss_scale(optim_wrapper) -> float:
     """The loss scale of an AMP optimizer wrapper's backward pass, else 1."""
     scaler = getattr(optim_wrapper, 'loss_scaler', None)
     return 1.0 if scaler is None else float(scaler.get_scale())
+
+
+def _ops_data_on_device(data_batch, cast_data: Callable) -> dict:
+    """Move what the ops read to the model's device: the images, and the
+    data samples if they hold boxes (the model's data_preprocessor moves the
+    rest, as in ordinary training)."""
+    _check_images(data_batch)
+    data = dict(data_batch, inputs=cast_data(data_batch['inputs']))
+    samples = data_batch.get('data_samples')
+    if samples is not None and any(_has_boxes(s) for s in samples):
+        data['data_samples'] = cast_data(samples)
+    return data
 
 
 def _check_images(data) -> None:
