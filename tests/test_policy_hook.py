@@ -122,3 +122,22 @@ def test_plot_policy_tool(search, tmp_path, capsys):
     assert 'Plotted 2 epochs' in capsys.readouterr().out
     assert tool.main([str(tmp_path / 'missing.json')]) == 1
     assert 'does not exist' in capsys.readouterr().err
+
+
+def test_testing_a_searched_checkpoint(search, tmp_path):
+    """tools/test.py on a search checkpoint: the hook neither builds the
+    search nor asks for its state."""
+    work_dir, _ = search
+    cfg = Config.fromfile(CONFIG)
+    cfg.work_dir = str(tmp_path)
+    cfg.log_level = 'WARNING'
+    cfg.load_from = osp.join(work_dir, 'epoch_2.pth')
+    cfg.test_dataloader = dict(
+        cfg.train_cfg.policy_dataloader, sampler=dict(type='DefaultSampler',
+                                                      shuffle=False))
+    cfg.test_cfg, cfg.test_evaluator = dict(), dict(type='Accuracy')
+    add_checkpoint_safety_hook(cfg)
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    assert 'accuracy/top1' in metrics
+    assert isinstance(runner._train_loop, dict)  # never built

@@ -53,7 +53,10 @@ class DDASPolicyHook(Hook):
 
     @staticmethod
     def _search_loop(runner) -> Optional[DDASSearchLoop]:
-        loop = runner.train_loop
+        """The runner's train loop if it is a built DDASSearchLoop (not
+        ``runner.train_loop``: in a test run that would build the loop and
+        its datasets just to find out)."""
+        loop = runner._train_loop
         return loop if isinstance(loop, DDASSearchLoop) else None
 
     def _new_schedule(self, runner, loop: DDASSearchLoop) -> PolicySchedule:
