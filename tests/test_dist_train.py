@@ -3,6 +3,7 @@ import os
 import os.path as osp
 import socket
 import subprocess
+import sys
 
 import torch
 
@@ -17,7 +18,9 @@ def free_port():
 
 
 def test_dist_train_two_processes(tmp_path):
-    env = dict(os.environ, PORT=str(free_port()))
+    env = dict(
+        os.environ, PORT=str(free_port()), PYTHON=sys.executable,
+        OMP_NUM_THREADS='1')
     result = subprocess.run(
         ['bash', 'tools/dist_train.sh', TINY_CONFIG, '2', '--work-dir',
          str(tmp_path)],

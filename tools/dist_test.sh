@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Distributed testing on one machine with torchrun.
 # Usage: tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCESSES [tools/test.py arguments]
+# PYTHON selects the interpreter (default: python on PATH).
 set -e
 CONFIG=$1
 CHECKPOINT=$2
@@ -12,7 +13,7 @@ MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 DIR=$(cd "$(dirname "$0")" && pwd)
 
 PYTHONPATH="$DIR/..":${PYTHONPATH:-} \
-python -m torch.distributed.run \
+"${PYTHON:-python}" -m torch.distributed.run \
     --nnodes=$NNODES \
     --node_rank=$NODE_RANK \
     --master_addr=$MASTER_ADDR \

@@ -2,6 +2,7 @@
 # Distributed training (or search) on one machine with torchrun.
 # Usage: tools/dist_train.sh CONFIG NUM_PROCESSES [tools/train.py arguments]
 # Without a GPU the processes run on the CPU with the gloo backend.
+# PYTHON selects the interpreter (default: python on PATH).
 set -e
 CONFIG=$1
 GPUS=$2
@@ -12,7 +13,7 @@ MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 DIR=$(cd "$(dirname "$0")" && pwd)
 
 PYTHONPATH="$DIR/..":${PYTHONPATH:-} \
-python -m torch.distributed.run \
+"${PYTHON:-python}" -m torch.distributed.run \
     --nnodes=$NNODES \
     --node_rank=$NODE_RANK \
     --master_addr=$MASTER_ADDR \

@@ -18,7 +18,7 @@ val_dataloader = dict(
     persistent_workers=False,
     dataset=dict(
         type='FashionMNIST', data_root=data_root, data_prefix='',
-        split='test', download=False, indices=128))
+        test_mode=True, download=False, indices=128))
 test_dataloader = val_dataloader
 train_cfg = dict(by_epoch=True, max_epochs=2, val_interval=1)
 default_hooks = dict(logger=dict(type='LoggerHook', interval=4))
