@@ -8,7 +8,8 @@ import sys
 import torch
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-TINY_CONFIG = osp.join(REPO, 'tests', 'configs', 'lenet5_fashion-mnist_tiny.py')
+TINY_CONFIG = osp.join(REPO, 'tests', 'configs',
+                       'lenet5_fashion-mnist_tiny.py')
 
 
 def free_port():

@@ -1,4 +1,4 @@
-"""tools/train.py on a real mmpretrain model: training, resume, safe loading."""
+"""tools/train.py and tools/test.py on a real mmpretrain model."""
 import os
 import os.path as osp
 import pickle
@@ -9,7 +9,8 @@ import pytest
 import torch
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-TINY_CONFIG = osp.join(REPO, 'tests', 'configs', 'lenet5_fashion-mnist_tiny.py')
+TINY_CONFIG = osp.join(REPO, 'tests', 'configs',
+                       'lenet5_fashion-mnist_tiny.py')
 
 
 def run_tool(*args, timeout=600):
@@ -68,6 +69,16 @@ def test_resume_auto_finds_latest_checkpoint(uninterrupted_run, tmp_path):
     result = train(tmp_path, '--resume')
     assert 'resumed epoch: 1' in result.stdout + result.stderr
     assert osp.exists(tmp_path / 'epoch_2.pth')
+
+
+def test_test_tool_evaluates_a_checkpoint(uninterrupted_run, tmp_path):
+    predictions = tmp_path / 'predictions.pkl'
+    result = run_tool(sys.executable, 'tools/test.py', TINY_CONFIG,
+                      str(uninterrupted_run / 'epoch_2.pth'), '--work-dir',
+                      str(tmp_path), '--out', str(predictions))
+    assert 'accuracy/top1' in result.stdout + result.stderr
+    with open(predictions, 'rb') as f:
+        assert len(pickle.load(f)) == 128  # the tiny config's test images
 
 
 class Payload:

@@ -4,20 +4,17 @@ Works for mmdet, mmpretrain and ddas_mm configs alike; the config decides
 what runs (``train_cfg=dict(type='DDASSearchLoop', ...)`` searches).
 """
 import argparse
-import os
-import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
-from ddas_mm.engine import add_checkpoint_safety_hook
-from ddas_mm.utils import setup_cpu_distributed
+from ddas_mm.utils import (add_launch_arguments, load_config,
+                           setup_cpu_distributed)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -34,37 +31,13 @@ def parse_args():
         const='auto',
         help='resume from the given checkpoint; without a path, from the '
         'latest checkpoint in the work_dir')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, key=value pairs in xxx=yyy '
-        'format, e.g. env_cfg.dist_cfg.backend=gloo')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    # torch.distributed.launch passes --local-rank, older versions
-    # --local_rank.
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_launch_arguments(parser)
+    return parser.parse_args()
 
 
 def build_config(args) -> Config:
-    """Merge the command-line arguments into the config."""
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    """Load the config and apply the training arguments to it."""
+    cfg = load_config(args)
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper == 'AmpOptimWrapper':
@@ -89,7 +62,6 @@ def build_config(args) -> Config:
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
-    add_checkpoint_safety_hook(cfg)
     return cfg
 
 

@@ -1,7 +1,69 @@
-"""Launching distributed runs on machines without a GPU."""
+"""What tools/train.py and tools/test.py share: arguments, config, launch."""
+import argparse
+import os
+import os.path as osp
+
 import torch
 import torch.distributed as torch_dist
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
+
+from ddas_mm.engine.checkpoint_safety import add_checkpoint_safety_hook
+
+
+def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the arguments every OpenMMLab tool takes.
+
+    ``--work-dir``, ``--cfg-options``, ``--launcher`` and ``--local-rank``
+    (which older ``torch.distributed.launch`` versions pass).
+
+    Args:
+        parser (ArgumentParser): The tool's parser, changed in place.
+    """
+    parser.add_argument(
+        '--work-dir', help='the directory to save logs, checkpoints and '
+        'results')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, key=value pairs in xxx=yyy '
+        'format, e.g. env_cfg.dist_cfg.backend=gloo')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """Load ``args.config`` with the launch arguments applied.
+
+    Sets the launcher, merges ``--cfg-options``, picks the work dir
+    (``--work-dir``, else the config's, else ``work_dirs/<config name>``) and
+    adds ``WeightsOnlyCheckpointHook`` so checkpoints load with
+    ``weights_only=True``.
+
+    Args:
+        args (Namespace): Parsed arguments with ``config`` and those of
+            :func:`add_launch_arguments`.
+
+    Returns:
+        Config: The config.
+    """
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    add_checkpoint_safety_hook(cfg)
+    return cfg
 
 
 def setup_cpu_distributed(cfg: Config) -> bool:
@@ -32,7 +94,8 @@ def setup_cpu_distributed(cfg: Config) -> bool:
             f'launcher=pytorch), which uses the gloo backend on the CPU.')
     if not torch_dist.is_initialized():
         torch_dist.init_process_group(backend='gloo')
-    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    dist_cfg['backend'] = 'gloo'
     cfg.setdefault('model_wrapper_cfg',
                    dict(type='MMDistributedDataParallel', device_ids=None))
     return True
