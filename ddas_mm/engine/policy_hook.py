@@ -107,10 +107,15 @@ class DDASPolicyHook(Hook):
                          data_batch=None,
                          outputs=None) -> None:
         loop = self._search_loop(runner)
-        if loop is not None and self.every_n_train_iters(
-                runner, self.interval):
-            runner.logger.info(f'DDAS iter {runner.iter + 1}: '
-                               f'{self._top_ops_text(loop)}')
+        if loop is not None:
+            if self.every_n_train_iters(runner, self.interval):
+                runner.logger.info(f'DDAS iter {runner.iter + 1}: '
+                                   f'{self._top_ops_text(loop)}')
+        elif isinstance(runner.train_loop, IterBasedTrainLoop):
+            # Iteration-based retraining: the next batch is fetched after
+            # this hook, for iteration runner.iter + 1.
+            set_replay_progress(runner.train_dataloader.dataset,
+                                (runner.iter + 1) / runner.max_iters)
 
     def after_train_epoch(self, runner) -> None:
         """Record the policy at the end of this search epoch and write it."""
@@ -176,13 +181,5 @@ class DDASPolicyHook(Hook):
     def before_train_epoch(self, runner) -> None:
         if (self._search_loop(runner) is None
                 and not isinstance(runner.train_loop, IterBasedTrainLoop)):
-            set_replay_progress(runner.train_dataloader.dataset,
-                                self._progress(runner))
-
-    def before_train_iter(self,
-                          runner,
-                          batch_idx: int,
-                          data_batch=None) -> None:
-        if isinstance(runner.train_loop, IterBasedTrainLoop):
             set_replay_progress(runner.train_dataloader.dataset,
                                 self._progress(runner))
