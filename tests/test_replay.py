@@ -195,6 +195,37 @@ def test_iteration_based_training(tmp_path, raw_images):
     assert {r[2][0] for r in recorder.train} == set(names)
 
 
+@pytest.mark.parametrize('persistent', [True, False])
+def test_iteration_based_training_with_workers(tmp_path, raw_images,
+                                               persistent):
+    """An iteration-based loop starts its workers when it is built, before
+    any hook runs: the hook must restart the iteration once the progress is
+    set (else the first batches fail without a progress). Workers prepare
+    up to num_workers * prefetch_factor batches ahead, so a batch replays
+    the record of its own iteration or of one up to that many before."""
+    recorder = Recorder()
+    runner = make_runner(
+        tmp_path,
+        loader_cfg(dataset_cfg(one_op_per_epoch_policy(tmp_path)),
+                   num_workers=2, persistent=persistent, batch_size=2,
+                   sampler=dict(type='InfiniteSampler', shuffle=True)),
+        [dict(type='DDASPolicyHook'), recorder],
+        train_cfg=dict(type='IterBasedTrainLoop', max_iters=48,
+                       val_interval=1000))
+    runner.train()
+    names = list(OPS)
+    prefetched = 2 * 2  # num_workers * the default prefetch_factor
+    assert len(recorder.train) == 48 * 2
+    for step, idx, ops, img in recorder.train:
+        allowed = {
+            names[i * 4 // 48]
+            for i in range(max(step - prefetched, 0), step + 1)
+        }
+        assert ops[0] in allowed, (step, ops)
+        np.testing.assert_array_equal(img, OPS[ops[0]](raw_images[idx]))
+    assert {r[2][0] for r in recorder.train} == set(names)
+
+
 def test_without_the_hook_training_fails_naming_it(tmp_path):
     runner = make_runner(
         tmp_path,

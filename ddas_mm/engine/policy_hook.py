@@ -113,7 +113,8 @@ class DDASPolicyHook(Hook):
                                    f'{self._top_ops_text(loop)}')
         elif isinstance(runner.train_loop, IterBasedTrainLoop):
             # Iteration-based retraining: the next batch is fetched after
-            # this hook, for iteration runner.iter + 1.
+            # this hook, for iteration runner.iter + 1 (dataloader workers
+            # prepare a few batches ahead, which then lag as many iterations).
             set_replay_progress(runner.train_dataloader.dataset,
                                 (runner.iter + 1) / runner.max_iters)
 
@@ -159,8 +160,26 @@ class DDASPolicyHook(Hook):
             if self.schedule is None:  # not restored from a checkpoint
                 self.schedule = self._new_schedule(runner, loop)
             return
-        set_replay_progress(runner.train_dataloader.dataset,
-                            self._progress(runner))
+        found = set_replay_progress(runner.train_dataloader.dataset,
+                                    self._progress(runner))
+        train_loop = runner.train_loop
+        if (found and isinstance(train_loop, IterBasedTrainLoop)
+                and train_loop.dataloader.num_workers > 0):
+            # The loop started its workers when it was built, before any hook
+            # could set the progress, and they are already preparing batches
+            # without it: stop them and start the iteration again now that it
+            # is set (once per run).
+            dataloader = train_loop.dataloader
+            if getattr(dataloader, '_iterator', None) is not None:
+                dataloader._iterator._shutdown_workers()  # persistent ones
+                dataloader._iterator = None
+            sampler = dataloader.sampler
+            if hasattr(sampler, '_indices_of_rank'):
+                # mmengine's InfiniteSampler serves one index stream, which
+                # the stopped iteration has closed: start it afresh.
+                sampler.indices = sampler._indices_of_rank()
+            train_loop.dataloader_iterator = type(
+                train_loop.dataloader_iterator)(dataloader)
         for built in (runner._val_loop, runner._test_loop):
             self._disable_in(built)
 
