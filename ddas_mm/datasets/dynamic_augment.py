@@ -9,6 +9,7 @@ import torch
 from mmcv.transforms import BaseTransform
 from mmengine.registry import TRANSFORMS
 
+from ddas_mm.ops import CHANNEL_ORDERS, nondegenerate_boxes
 from ddas_mm.policy.schedule import PolicySchedule
 from .progress import ReplayProgress
 
@@ -18,8 +19,6 @@ INSTANCE_KEYS = ('gt_bboxes_labels', 'gt_ignore_flags')
 # Annotations the ops do not transform: they would silently stop matching
 # the image, so the transform refuses them.
 UNSUPPORTED_KEYS = ('gt_masks', 'gt_seg_map', 'gt_keypoints')
-# A box narrower or lower than this (pixels) after the ops is dropped.
-MIN_BOX_SIZE = 1.0
 
 
 @TRANSFORMS.register_module()
@@ -73,9 +72,9 @@ class DynamicDDASAugment(BaseTransform):
                  policy: str,
                  smooth: int = 1,
                  channel_order: str = 'bgr'):
-        if channel_order not in ('bgr', 'rgb'):
-            raise ValueError(f"channel_order must be 'bgr' or 'rgb', got "
-                             f'{channel_order!r}')
+        if channel_order not in CHANNEL_ORDERS:
+            raise ValueError(f'channel_order must be one of {CHANNEL_ORDERS}, '
+                             f'got {channel_order!r}')
         self.policy = policy
         self.smooth = smooth
         self.channel_order = channel_order
@@ -213,8 +212,7 @@ def _boxes_tensor(gt_bboxes) -> Optional[torch.Tensor]:
 def _set_boxes(results: dict, gt_bboxes, boxes: torch.Tensor) -> None:
     """Store the transformed boxes, dropping degenerate ones with their
     per-instance annotations."""
-    keep = (((boxes[:, 2] - boxes[:, 0]) >= MIN_BOX_SIZE)
-            & ((boxes[:, 3] - boxes[:, 1]) >= MIN_BOX_SIZE)).numpy()
+    keep = nondegenerate_boxes(boxes).numpy()
     boxes = boxes[torch.from_numpy(keep)]
     if isinstance(gt_bboxes, np.ndarray):
         results['gt_bboxes'] = boxes.numpy().astype(gt_bboxes.dtype)

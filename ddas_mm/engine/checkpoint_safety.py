@@ -9,9 +9,10 @@ two kinds of such globals:
   ``numpy.dtype`` and the dtype classes, which are allow-listed here;
 * the message hub's ``HistoryBuffer`` objects, whose pickles reach bound
   methods through ``builtins.getattr``; allow-listing ``getattr`` would let
-  any checkpoint call any attribute, so instead :class:`WeightsOnlyCheckpointHook`
-  stores them as plain lists when saving and rebuilds them after loading
-  (``after_load_checkpoint`` runs before the runner loads the message hub);
+  any checkpoint call any attribute, so instead
+  :class:`WeightsOnlyCheckpointHook` stores them as plain lists when saving
+  and rebuilds them after loading (``after_load_checkpoint`` runs before the
+  runner loads the message hub);
   numpy scalars in its runtime information are stored as Python numbers.
 
 The safety itself stays on: a checkpoint holding any other object is refused.

@@ -1,7 +1,12 @@
 """Augmentation ops on uint8 image tensors (and their boxes) and the search
 spaces built from them."""
-from .functional import apply_op
+from .constants import MIN_BOX_SIZE
+from .functional import CHANNEL_ORDERS, apply_op
+from .geometry import nondegenerate_boxes
 from .space import PRESETS, SearchSpace
 from .table import OPS
 
-__all__ = ['apply_op', 'SearchSpace', 'OPS', 'PRESETS']
+__all__ = [
+    'apply_op', 'SearchSpace', 'OPS', 'PRESETS', 'CHANNEL_ORDERS',
+    'MIN_BOX_SIZE', 'nondegenerate_boxes'
+]

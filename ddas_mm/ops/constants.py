@@ -107,3 +107,7 @@ BLUR_KERNEL = ((1, 1, 1, 1, 1),
                (1, 1, 1, 1, 1))
 # yapf: enable
 BLUR_KERNEL_SCALE = 16
+# A box narrower or lower than this many pixels after an op carries no
+# object: callers drop it with its labels (ddas_mm's rule, shared by the
+# search loop and the replay transform).
+MIN_BOX_SIZE = 1.0

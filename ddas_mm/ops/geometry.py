@@ -14,6 +14,8 @@ import torch
 import torchvision.transforms.v2.functional as F
 from torchvision import tv_tensors
 
+from .constants import MIN_BOX_SIZE
+
 
 def rotation_matrix(height: int, width: int, degrees: float) -> np.ndarray:
     """Rotation about the image centre, counter-clockwise as displayed.
@@ -122,3 +124,16 @@ def transform_boxes(boxes: Optional[torch.Tensor], matrix: np.ndarray,
         startpoints=None,
         endpoints=None,
         coefficients=inverse_coefficients(matrix))
+
+
+def nondegenerate_boxes(boxes: torch.Tensor) -> torch.Tensor:
+    """Which boxes are at least ``MIN_BOX_SIZE`` wide and high.
+
+    Args:
+        boxes (Tensor): (M, 4) pixel xyxy boxes.
+
+    Returns:
+        Tensor: (M,) bool, True for the boxes to keep.
+    """
+    size = boxes[:, 2:] - boxes[:, :2]
+    return (size >= MIN_BOX_SIZE).all(dim=1)
