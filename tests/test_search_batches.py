@@ -108,6 +108,24 @@ def test_stacked_classification_batch():
     assert out['data_samples'] is samples  # labels do not move
 
 
+@pytest.mark.parametrize('field', ['gt_sem_seg', 'gt_panoptic_seg'])
+def test_per_pixel_annotations_are_refused(field):
+    """The ops do not move segmentation maps; every sample is checked, not
+    only the first."""
+    from mmengine.structures import PixelData
+    samples = [
+        _detection_sample([[0, 0, 10, 10]], [1]),
+        _detection_sample([[0, 0, 10, 10]], [1])
+    ]
+    setattr(samples[1], field,
+            PixelData(sem_seg=torch.zeros(1, 120, 160, dtype=torch.uint8)))
+    with pytest.raises(ValueError, match=field):
+        augment_batch(
+            SearchSpace(ops=[('FlipLR', None)], num_ops=1), [0],
+            dict(inputs=[_image(120, 160)] * 2, data_samples=samples),
+            torch.Generator(), 'bgr')
+
+
 def test_instance_masks_are_refused():
     sample = _detection_sample([[0, 0, 10, 10]], [1])
     sample.gt_instances.masks = torch.zeros(1, 120, 160, dtype=torch.bool)

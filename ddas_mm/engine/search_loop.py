@@ -26,16 +26,11 @@ from mmengine.optim import OptimWrapper
 from mmengine.registry import LOOPS, OPTIMIZERS
 from mmengine.runner import EpochBasedTrainLoop
 
-from ddas_mm.ops import SearchSpace
+from ddas_mm.ops import CHANNEL_ORDERS, SearchSpace, nondegenerate_boxes
 from ddas_mm.policy import DDASPolicy
 from ddas_mm.policy.estimator import (alignment, branch_weights,
                                       combine_gradients, gradient_normaliser,
                                       policy_surrogate)
-
-# Boxes narrower or lower than this many pixels after an op are dropped, with
-# their labels (a box that degenerate carries no object).
-MIN_BOX_SIZE = 1.0
-CHANNEL_ORDERS = ('bgr', 'rgb')
 
 
 def policy_generator(seed: int, iteration: int) -> torch.Generator:
@@ -108,13 +103,12 @@ def _box_tensor(boxes) -> torch.Tensor:
 def _with_boxes(sample, boxes: torch.Tensor):
     """A copy of a data sample whose ``gt_instances`` have the new boxes.
 
-    Boxes under ``MIN_BOX_SIZE`` wide or high are dropped with every other
-    field of their instance (labels, ignore flags); an image may end up with
-    none, and still trains (as background).
+    Boxes under ``ddas_mm.ops.MIN_BOX_SIZE`` wide or high are dropped with
+    every other field of their instance (labels, ignore flags); an image may
+    end up with none, and still trains (as background).
     """
     instances = sample.gt_instances
-    size = boxes[:, 2:] - boxes[:, :2]
-    keep = (size >= MIN_BOX_SIZE).all(dim=1)
+    keep = nondegenerate_boxes(boxes)
     kept = instances[keep]
     old = instances.bboxes
     kept.bboxes = type(old)(boxes[keep]) if hasattr(old,
@@ -124,7 +118,18 @@ def _with_boxes(sample, boxes: torch.Tensor):
     return new
 
 
+# Per-pixel annotations the ops do not move: augmenting the image alone would
+# train on labels that no longer match it.
+UNMOVED_ANNOTATIONS = ('gt_sem_seg', 'gt_panoptic_seg')
+
+
 def _has_boxes(sample) -> bool:
+    present = [key for key in UNMOVED_ANNOTATIONS if key in sample]
+    if present:
+        raise ValueError(
+            f'DDASSearchLoop moves boxes with the image but not {present}: '
+            f'search with a box-only detector config (drop them from the '
+            f'pipeline, e.g. LoadAnnotations(with_seg=False)).')
     instances = getattr(sample, 'gt_instances', None)
     if instances is None or 'bboxes' not in instances:
         return False
@@ -155,7 +160,7 @@ def augment_batch(space: SearchSpace, policy: Sequence[int], data: dict,
     """
     inputs = data['inputs']
     samples = data.get('data_samples')
-    with_boxes = samples is not None and any(_has_boxes(s) for s in samples)
+    with_boxes = samples is not None and any([_has_boxes(s) for s in samples])
     boxes = [_box_tensor(s.gt_instances.bboxes)
              for s in samples] if with_boxes else None
     apply = partial(
@@ -546,7 +551,7 @@ def _ops_data_on_device(data_batch, cast_data: Callable) -> dict:
     _check_images(data_batch)
     data = dict(data_batch, inputs=cast_data(data_batch['inputs']))
     samples = data_batch.get('data_samples')
-    if samples is not None and any(_has_boxes(s) for s in samples):
+    if samples is not None and any([_has_boxes(s) for s in samples]):
         data['data_samples'] = cast_data(samples)
     return data
 
