@@ -2,6 +2,7 @@
 """
 import json
 import os
+import stat
 
 import numpy as np
 import pytest
@@ -55,6 +56,15 @@ def test_roundtrip(tmp_path):
     schedule.dump(str(out))
     assert json.loads(out.read_text()) == policy_content()
     assert os.listdir(out.parent) == ['again.json']  # no temp file left
+
+
+def test_dump_gives_an_ordinary_files_permissions(tmp_path):
+    plain = tmp_path / 'plain.txt'
+    plain.write_text('x')
+    path = tmp_path / 'ddas_policy.json'
+    make_schedule([0.1]).dump(str(path))
+    assert stat.S_IMODE(os.stat(path).st_mode) == stat.S_IMODE(
+        os.stat(plain).st_mode)
 
 
 def test_dump_is_atomic(tmp_path, monkeypatch):

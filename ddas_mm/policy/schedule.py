@@ -210,6 +210,11 @@ class PolicySchedule:
                 f.write(_format_policy(self.to_dict()))
                 f.flush()
                 os.fsync(f.fileno())
+            # mkstemp makes the file private (0600); give it the permissions
+            # an ordinary new file gets, so other users can replay it.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
             os.replace(tmp, path)
         except BaseException:
             if osp.exists(tmp):
