@@ -74,3 +74,20 @@ def test_two_processes_match_one(tmp_path):
     for a, b in zip(policies[0]['epochs'], policies[1]['epochs']):
         np.testing.assert_allclose(a['p_o'], b['p_o'], atol=1e-6)
         np.testing.assert_allclose(a['p_tp'], b['p_tp'], atol=1e-6)
+
+
+def test_a_parameter_one_rank_does_not_use_stays_in_sync(tmp_path):
+    """Which parameters received a gradient travels with the gradients: a
+    parameter only rank 1 uses is updated on both ranks alike."""
+    work_dir = str(tmp_path / 'two')
+    _run(['bash', 'tools/dist_train.sh',
+          osp.join(REPO, 'tests', 'configs', 'search_lenet5_ddp_rank_neck.py'),
+          '2', '--work-dir', work_dir, '--cfg-options',
+          'train_dataloader.batch_size=8',
+          'train_cfg.policy_dataloader.batch_size=16'])
+    rank0 = _records(osp.join(work_dir, 'alpha_rank0.jsonl'))
+    rank1 = _records(osp.join(work_dir, 'alpha_rank1.jsonl'))
+    assert len(rank0) == 8
+    assert rank0 == rank1  # the whole network, bit for bit, every step
+    # The neck's scale is the last parameter: it did train.
+    assert float.fromhex(rank0[-1]['params'][-1]) != 1.0

@@ -305,6 +305,7 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         self.num_skipped = 0
         self._val_batches: Optional[EndlessLoader] = None
         self._params: Optional[List[torch.nn.Parameter]] = None
+        self._numel = 0  # P, the number of values in self._params
 
     # ------------------------------------------------------------ state
     def policy_state_dict(self) -> dict:
@@ -392,7 +393,6 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         data = _ops_data_on_device(data_batch,
                                    model.data_preprocessor.cast_data)
         grads = self._grad_buffer(self.num_policies + 2)
-        has_grad = [False] * len(self._params)
         log_vars, branch_losses = {}, []
         for branch in range(self.num_policies + 1):
             branch_data = data if branch == 0 else augment_batch(
@@ -400,7 +400,7 @@ class DDASSearchLoop(EpochBasedTrainLoop):
                 self.channel_order)
             loss, branch_vars = self.forward_backward(model, optim_wrapper,
                                                       branch_data)
-            self._flatten_grads(grads[branch], has_grad)
+            self._flatten_grads(grads[branch])
             branch_losses.append(loss.detach())
             if branch == 0:  # the clean batch's loss terms, as in training
                 log_vars.update(
@@ -408,15 +408,18 @@ class DDASSearchLoop(EpochBasedTrainLoop):
                 log_vars['loss_clean'] = loss.detach()
             else:
                 log_vars[f'loss_aug{branch}'] = loss.detach()
-        train_grads, g_val = grads[:-1], grads[-1]
-        all_reduce(train_grads, op='mean')
+        # One collective for the gradients and for which parameters got
+        # one, so that every rank updates the same parameters.
+        all_reduce(grads[:-1], op='mean')
+        train_grads = grads[:-1, :self._numel]
+        used = (grads[:-1, self._numel:] > 0).any(dim=0).tolist()
 
         # Step 3: theta_{t+1} with the combined gradient of Eq. 12.
         weights = branch_weights(self.policy.p_tp,
                                  self.policy.log_prob(policies))
         combined = combine_gradients(train_grads, weights)
         stepped = bool(torch.isfinite(combined).all())
-        self._set_grads(combined, has_grad)
+        self._set_grads(combined, used)
         # An AMP loss scaler must see non-finite gradients to lower its scale
         # (it then skips the update itself); a plain optimizer must not.
         if stepped or hasattr(optim_wrapper, 'loss_scaler'):
@@ -425,7 +428,8 @@ class DDASSearchLoop(EpochBasedTrainLoop):
 
         # Steps 4-6: g_val at theta_{t+1}, Eq. 15-17, the policy update.
         policy_vars = self._policy_step(model, optim_wrapper, val_batch,
-                                        train_grads, g_val, weights, stepped)
+                                        train_grads, grads[-1], weights,
+                                        stepped)
         log_vars.update(policy_vars)
         log_vars['loss'] = weights.detach().to(
             branch_losses[0]) @ torch.stack(branch_losses)
@@ -434,17 +438,19 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         return log_vars
 
     def _policy_step(self, model, optim_wrapper, val_batch: dict,
-                     train_grads: torch.Tensor, g_val: torch.Tensor,
+                     train_grads: torch.Tensor, val_row: torch.Tensor,
                      weights: torch.Tensor, stepped: bool) -> dict:
         """Steps 4-6; the policy step is skipped (and counted) when the
-        network step was skipped, ``Z_g == 0`` or anything is not finite."""
+        network step was skipped, ``Z_g == 0`` or anything is not finite.
+        ``val_row`` is the buffer row that receives g_val."""
         log_vars = {}
         if stepped:
             loss_val, _ = self.forward_backward(model, optim_wrapper,
                                                 val_batch)
-            self._flatten_grads(g_val, [False] * len(self._params))
+            self._flatten_grads(val_row)
             self._clear_grads()
-            all_reduce(g_val, op='mean')
+            all_reduce(val_row, op='mean')
+            g_val = val_row[:self._numel]
             log_vars['loss_val'] = loss_val.detach()
             # With AmpOptimWrapper every gradient carries the loss scale of
             # its backward pass. The scales multiply d_l and Z_g alike and
@@ -495,7 +501,12 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         return loss, log_vars
 
     def _grad_buffer(self, rows: int) -> torch.Tensor:
-        """A (rows, P) buffer for flattened gradients, allocated once."""
+        """A buffer for flattened gradients, allocated once.
+
+        Row ``i`` holds the P gradient values, then one flag per parameter
+        (1 where it received a gradient), so that one collective carries
+        both.
+        """
         if self._params is None:
             # The parameters the network optimizer updates: only they move
             # from theta_t to theta_{t+1}, so only they enter d_l.
@@ -504,10 +515,13 @@ class DDASSearchLoop(EpochBasedTrainLoop):
                 params.update(
                     (id(p), p) for p in group['params'] if p.requires_grad)
             self._params = list(params.values())
-            numel = sum(p.numel() for p in self._params)
+            self._numel = sum(p.numel() for p in self._params)
             device = self._params[0].device
             self._grads = torch.zeros(
-                rows, numel, dtype=torch.float32, device=device)
+                rows,
+                self._numel + len(self._params),
+                dtype=torch.float32,
+                device=device)
             self._zeros = torch.zeros(
                 max(p.numel() for p in self._params), device=device)
         return self._grads
@@ -516,25 +530,25 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         for p in self._params:
             p.grad = None
 
-    def _flatten_grads(self, out: torch.Tensor, has_grad: List[bool]) -> None:
-        """Copy the parameters' gradients into ``out`` (zeros where none) and
-        mark in ``has_grad`` which parameters received one."""
+    def _flatten_grads(self, out: torch.Tensor) -> None:
+        """Copy the parameters' gradients into the row ``out`` of the buffer
+        (zeros where none) and flag those that received one."""
         pieces = []
-        for i, p in enumerate(self._params):
-            if p.grad is None:
-                pieces.append(self._zeros[:p.numel()])
-            else:
-                has_grad[i] = True
-                pieces.append(p.grad.reshape(-1).float())
-        torch.cat(pieces, out=out)
+        for p in self._params:
+            pieces.append(self._zeros[:p.numel()] if p.grad is None else
+                          p.grad.reshape(-1).float())
+        torch.cat(pieces, out=out[:self._numel])
+        out[self._numel:] = torch.tensor(
+            [p.grad is not None for p in self._params], dtype=out.dtype)
 
-    def _set_grads(self, flat: torch.Tensor, has_grad: List[bool]) -> None:
+    def _set_grads(self, flat: torch.Tensor, used: List[bool]) -> None:
         """Make ``flat`` the parameters' gradients; parameters no branch used
-        keep none, so the optimizer skips them as in ordinary training."""
+        on any rank keep none, so the optimizer skips them as in ordinary
+        training."""
         offset = 0
-        for p, used in zip(self._params, has_grad):
+        for p, p_used in zip(self._params, used):
             view = flat[offset:offset + p.numel()].view_as(p)
-            p.grad = view.to(p.dtype) if used else None
+            p.grad = view.to(p.dtype) if p_used else None
             offset += p.numel()
 
 
