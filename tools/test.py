@@ -3,8 +3,8 @@ import argparse
 
 from mmengine.runner import Runner
 
-from ddas_mm.utils import (add_launch_arguments, load_config,
-                           setup_cpu_distributed)
+from ddas_mm.utils import (add_launch_arguments, finish_distributed,
+                           load_config, setup_cpu_distributed)
 
 
 def parse_args():
@@ -32,6 +32,7 @@ def main():
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.test()
+    finish_distributed()
 
 
 if __name__ == '__main__':

@@ -1,3 +1,7 @@
-from .launch import add_launch_arguments, load_config, setup_cpu_distributed
+from .launch import (add_launch_arguments, finish_distributed, load_config,
+                     setup_cpu_distributed)
 
-__all__ = ['add_launch_arguments', 'load_config', 'setup_cpu_distributed']
+__all__ = [
+    'add_launch_arguments', 'finish_distributed', 'load_config',
+    'setup_cpu_distributed'
+]

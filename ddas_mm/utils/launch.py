@@ -99,3 +99,15 @@ def setup_cpu_distributed(cfg: Config) -> bool:
     cfg.setdefault('model_wrapper_cfg',
                    dict(type='MMDistributedDataParallel', device_ids=None))
     return True
+
+
+def finish_distributed() -> None:
+    """End the process group, if any, once the run is over.
+
+    A gloo group left to the interpreter's exit can abort the process
+    ("terminate called without an active exception") after a run that
+    succeeded; the barrier lets every rank finish its last collective first.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
