@@ -3,8 +3,6 @@ Fashion-MNIST one trains through tools/train.py."""
 import glob
 import os.path as osp
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -16,8 +14,8 @@ from mmengine.registry import MODELS, init_default_scope
 from ddas_mm.ops import SearchSpace
 from ddas_mm.policy import PolicySchedule
 from ddas_mm.testing import fashion_mnist_root
+from tool_runner import REPO, train
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO, 'configs', 'ddas')
 # config -> (epochs, preset of the policy it replays, where that comes from)
 EXPECTED = {
@@ -111,12 +109,8 @@ def test_fashion_mnist_config_trains(tmp_path):
         'val_dataloader.dataset.indices=64', 'train_cfg.max_epochs=2',
         'train_dataloader.batch_size=32', 'val_dataloader.batch_size=32'
     ]
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py',
-         'configs/ddas/lenet5_fashion-mnist_retrain.py', '--work-dir',
-         str(tmp_path), '--cfg-options', *options],
-        cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = train('configs/ddas/lenet5_fashion-mnist_retrain.py', tmp_path,
+                   '--cfg-options', *options, timeout=300)
     log = result.stdout + result.stderr
     assert 'DDASPolicyHook' in log
     assert re.search(r'Epoch\(val\) \[2\].*accuracy/top1', log)

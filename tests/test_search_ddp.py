@@ -9,35 +9,14 @@ with a random direction would draw from different streams in 1 and in 2
 processes).
 """
 import json
-import os
 import os.path as osp
-import socket
-import subprocess
-import sys
 
 import numpy as np
+from tool_runner import REPO, dist_train, train
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO, 'tests', 'configs', 'search_lenet5_ddp.py')
-
-
-def _env():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        port = sock.getsockname()[1]
-    return dict(
-        os.environ,
-        PORT=str(port),
-        OMP_NUM_THREADS='1',
-        PATH=osp.dirname(sys.executable) + os.pathsep + os.environ['PATH'],
-        PYTHONPATH=osp.join(REPO, 'tests', 'configs'))
-
-
-def _run(command):
-    result = subprocess.run(
-        command, cwd=REPO, env=_env(), capture_output=True, text=True,
-        timeout=600)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+# The recorder hook's module lives in tests/configs.
+CONFIG_MODULES = dict(PYTHONPATH=osp.join(REPO, 'tests', 'configs'))
 
 
 def _records(path):
@@ -53,10 +32,11 @@ def _alpha(record):
 def test_two_processes_match_one(tmp_path):
     two, one = str(tmp_path / 'two'), str(tmp_path / 'one')
     # Global batch 16 (S_val 32) in both: 8 (16) per process.
-    _run(['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', two,
-          '--cfg-options', 'train_dataloader.batch_size=8',
-          'train_cfg.policy_dataloader.batch_size=16'])
-    _run([sys.executable, 'tools/train.py', CONFIG, '--work-dir', one])
+    dist_train(CONFIG, 2, two, '--cfg-options',
+               'train_dataloader.batch_size=8',
+               'train_cfg.policy_dataloader.batch_size=16',
+               env=CONFIG_MODULES)
+    train(CONFIG, one, env=CONFIG_MODULES)
 
     rank0 = _records(osp.join(two, 'alpha_rank0.jsonl'))
     rank1 = _records(osp.join(two, 'alpha_rank1.jsonl'))
@@ -80,11 +60,10 @@ def test_a_parameter_one_rank_does_not_use_stays_in_sync(tmp_path):
     """Which parameters received a gradient travels with the gradients: a
     parameter only rank 1 uses is updated on both ranks alike."""
     work_dir = str(tmp_path / 'two')
-    _run(['bash', 'tools/dist_train.sh',
-          osp.join(REPO, 'tests', 'configs', 'search_lenet5_ddp_rank_neck.py'),
-          '2', '--work-dir', work_dir, '--cfg-options',
-          'train_dataloader.batch_size=8',
-          'train_cfg.policy_dataloader.batch_size=16'])
+    dist_train(
+        osp.join(REPO, 'tests', 'configs', 'search_lenet5_ddp_rank_neck.py'),
+        2, work_dir, '--cfg-options', 'train_dataloader.batch_size=8',
+        'train_cfg.policy_dataloader.batch_size=16', env=CONFIG_MODULES)
     rank0 = _records(osp.join(work_dir, 'alpha_rank0.jsonl'))
     rank1 = _records(osp.join(work_dir, 'alpha_rank1.jsonl'))
     assert len(rank0) == 8

@@ -1,27 +1,19 @@
 """Resume: a search stopped after epoch 1 and resumed with ``--resume`` ends
 with the alpha and the policy file of an uninterrupted search."""
 import json
-import os
 import os.path as osp
-import subprocess
-import sys
 
 import torch
+from tool_runner import REPO, train
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO, 'tests', 'configs', 'search_lenet5_tiny.py')
 
 
 def _train(work_dir, *options):
     # S_val batches of 24: 3 per pass over the 64 images, so the resumed
     # search (after 4 steps) starts in the middle of the second pass.
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py', CONFIG, '--work-dir', work_dir,
-         '--cfg-options', 'train_cfg.policy_dataloader.batch_size=24',
-         *options],
-        cwd=REPO, env=dict(os.environ, OMP_NUM_THREADS='1'),
-        capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    result = train(CONFIG, work_dir, '--cfg-options',
+                   'train_cfg.policy_dataloader.batch_size=24', *options)
     return result.stdout + result.stderr
 
 

@@ -5,27 +5,19 @@ the search (configs/ddas/lenet5_fashion-mnist-rot90_search.py, Fashion-MNIST,
 S_train 2000 / S_val 2000, the 'sanity' space) Rotate90 must be the most
 likely op, at least 3 times as likely as the runner-up.
 """
-import os
 import os.path as osp
-import subprocess
-import sys
 
 import numpy as np
 
 from ddas_mm.policy import PolicySchedule
+from tool_runner import REPO, train
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO, 'configs', 'ddas',
                   'lenet5_fashion-mnist-rot90_search.py')
 
 
 def test_rotate90_dominates(tmp_path):
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py', CONFIG, '--work-dir',
-         str(tmp_path)],
-        cwd=REPO, env=dict(os.environ, OMP_NUM_THREADS='1'),
-        capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    train(CONFIG, tmp_path, timeout=900)
     schedule = PolicySchedule.load(str(tmp_path / 'ddas_policy.json'))
     assert len(schedule) == 12
     assert osp.exists(tmp_path / 'ddas_policy.png')

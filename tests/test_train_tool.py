@@ -2,30 +2,20 @@
 import os
 import os.path as osp
 import pickle
-import subprocess
+import shutil
 import sys
 
 import pytest
 import torch
+from tool_runner import REPO, run_tool
+from tool_runner import train as train_tool
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TINY_CONFIG = osp.join(REPO, 'tests', 'configs',
                        'lenet5_fashion-mnist_tiny.py')
 
 
-def run_tool(*args, timeout=600):
-    """Run a script of tools/ in a subprocess; fail with its output."""
-    result = subprocess.run(
-        [*args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, (
-        f'{" ".join(args)} failed:\n{result.stdout[-4000:]}\n'
-        f'{result.stderr[-4000:]}')
-    return result
-
-
-def train(work_dir, *extra):
-    return run_tool(sys.executable, 'tools/train.py', TINY_CONFIG,
-                    '--work-dir', str(work_dir), *extra)
+def train(work_dir, *extra, **kwargs):
+    return train_tool(TINY_CONFIG, work_dir, *extra, **kwargs)
 
 
 def model_weights(checkpoint_path):
@@ -50,8 +40,7 @@ def test_train_two_epochs_writes_checkpoints(uninterrupted_run):
 def test_resume_from_epoch_1_matches_uninterrupted_run(
         uninterrupted_run, tmp_path):
     # Only epoch 1 exists in the resumed run's work dir.
-    run_tool('cp', str(uninterrupted_run / 'epoch_1.pth'),
-             str(tmp_path / 'epoch_1.pth'))
+    shutil.copy(uninterrupted_run / 'epoch_1.pth', tmp_path / 'epoch_1.pth')
     result = train(tmp_path, '--resume', str(tmp_path / 'epoch_1.pth'))
     assert 'resumed epoch: 1' in result.stdout + result.stderr
     resumed = model_weights(tmp_path / 'epoch_2.pth')
@@ -62,8 +51,7 @@ def test_resume_from_epoch_1_matches_uninterrupted_run(
 
 
 def test_resume_auto_finds_latest_checkpoint(uninterrupted_run, tmp_path):
-    run_tool('cp', str(uninterrupted_run / 'epoch_1.pth'),
-             str(tmp_path / 'epoch_1.pth'))
+    shutil.copy(uninterrupted_run / 'epoch_1.pth', tmp_path / 'epoch_1.pth')
     with open(tmp_path / 'last_checkpoint', 'w') as f:
         f.write(str(tmp_path / 'epoch_1.pth'))
     result = train(tmp_path, '--resume')
@@ -73,9 +61,12 @@ def test_resume_auto_finds_latest_checkpoint(uninterrupted_run, tmp_path):
 
 def test_test_tool_evaluates_a_checkpoint(uninterrupted_run, tmp_path):
     predictions = tmp_path / 'predictions.pkl'
-    result = run_tool(sys.executable, 'tools/test.py', TINY_CONFIG,
-                      str(uninterrupted_run / 'epoch_2.pth'), '--work-dir',
-                      str(tmp_path), '--out', str(predictions))
+    result = run_tool([
+        sys.executable, 'tools/test.py', TINY_CONFIG,
+        str(uninterrupted_run / 'epoch_2.pth'), '--work-dir',
+        str(tmp_path), '--out',
+        str(predictions)
+    ])
     assert 'accuracy/top1' in result.stdout + result.stderr
     with open(predictions, 'rb') as f:
         assert len(pickle.load(f)) == 128  # the tiny config's test images
@@ -96,10 +87,7 @@ def test_checkpoint_with_arbitrary_object_is_refused(uninterrupted_run,
     torch.save(checkpoint, bad)
     with pytest.raises(pickle.UnpicklingError):
         torch.load(bad)
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py', TINY_CONFIG, '--work-dir',
-         str(tmp_path), '--resume', str(bad)],
-        cwd=REPO, capture_output=True, text=True, timeout=600)
+    result = train(tmp_path, '--resume', str(bad), check=False)
     assert result.returncode != 0
     assert 'Weights only load failed' in result.stderr
     assert 'unsafe' not in result.stdout
