@@ -33,10 +33,7 @@ PLAIN_BUFFER_TAG = '__ddas_mm_history_buffer__'
 def _numpy_safe_globals() -> list:
     """The globals a pickled numpy array or scalar needs."""
     multiarray = getattr(np, '_core', None) or np.core
-    dtype_classes = [
-        type(np.dtype(code)) for code in np.typecodes['All'] if code != 'M'
-        and code != 'm'
-    ] + [type(np.dtype('M8[s]')), type(np.dtype('m8[s]'))]
+    dtype_classes = {type(np.dtype(code)) for code in np.typecodes['All']}
     return [multiarray.multiarray._reconstruct, np.ndarray, np.dtype,
             multiarray.multiarray.scalar, *dtype_classes]
 
