@@ -26,7 +26,8 @@ from mmpretrain.structures import DataSample
 from torch.utils.data import DataLoader
 
 import ddas_mm  # noqa: F401 (registers the loop, the hook and WideResNet)
-from ddas_mm.engine.search_loop import EndlessLoader, augment_batch
+from ddas_mm.datasets.batch_augment import augment_batch
+from ddas_mm.datasets.endless_loader import EndlessLoader
 from ddas_mm.testing import load_fashion_mnist
 
 # name: (backbone, neck, feature channels)
@@ -153,7 +154,7 @@ def main():
                               loop.channel_order)
 
         def optimizer_step():
-            for p in loop._params:
+            for p in loop.gradients.params:
                 p.grad = torch.zeros_like(p)
             runner.optim_wrapper.step()
             runner.optim_wrapper.zero_grad()

@@ -11,7 +11,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 from mmpretrain.structures import DataSample
 
-from ddas_mm.engine.search_loop import augment_batch
+from ddas_mm.datasets.batch_augment import augment_batch
 from ddas_mm.ops import SearchSpace
 from ddas_mm.ops.constants import TRANSLATE_BBOX_MAX_PIXELS
 

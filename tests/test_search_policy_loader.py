@@ -4,7 +4,7 @@ import torch
 from mmengine.dataset import DefaultSampler
 from torch.utils.data import DataLoader
 
-from ddas_mm.engine.search_loop import EndlessLoader
+from ddas_mm.datasets.endless_loader import EndlessLoader
 
 
 def _loader(batch_sampler=False):

@@ -14,8 +14,9 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from ddas_mm.engine.search_loop import (EndlessLoader, augment_batch,
-                                        policy_generator)
+from ddas_mm.datasets.batch_augment import augment_batch
+from ddas_mm.datasets.endless_loader import EndlessLoader
+from ddas_mm.policy.randomness import policy_generator
 from ddas_mm.policy import DDASPolicy
 from ddas_mm.testing import make_coco_detection_set
 

@@ -1,0 +1,161 @@
+"""Apply one DDAS policy to a collated batch on the model's device (Eq. 3).
+
+The search augments whole batches: the uint8 images as the dataloader packed
+them (a stacked tensor or a list of differently sized ones) and the boxes of
+their ``gt_instances``, which move with their image.
+"""
+from functools import partial
+from typing import Callable, Dict, List, Optional, Sequence
+
+import torch
+
+from ddas_mm.ops import SearchSpace, nondegenerate_boxes
+
+# Per-pixel annotations the ops do not move: augmenting the image alone would
+# train on labels that no longer match it.
+UNMOVED_ANNOTATIONS = ('gt_sem_seg', 'gt_panoptic_seg')
+
+
+def augment_batch(space: SearchSpace, policy: Sequence[int], data: dict,
+                  generator: torch.Generator, channel_order: str) -> dict:
+    """Apply one policy to every image of a batch (Eq. 3: D_l from D_0).
+
+    Args:
+        space (SearchSpace): the candidate ops.
+        policy (Sequence[int]): indices of the ops, applied in order.
+        data (dict): a batch already on the model's device, ``inputs`` a
+            stacked uint8 (N, C, H, W) tensor or a list of uint8 (C, H, W)
+            tensors, ``data_samples`` (optional) with ``gt_instances.bboxes``
+            that move with their image.
+        generator (torch.Generator): draws the direction of symmetric ops.
+        channel_order (str): 'bgr' or 'rgb', the order of ``inputs``.
+
+    Returns:
+        dict: a new batch; the input batch is left as it was.
+    """
+    inputs = data['inputs']
+    samples = data.get('data_samples')
+    with_boxes = samples is not None and any([_has_boxes(s) for s in samples])
+    boxes = [_box_tensor(s.gt_instances.bboxes)
+             for s in samples] if with_boxes else None
+    apply = partial(
+        space.apply, policy, generator=generator, channel_order=channel_order)
+    if isinstance(inputs, torch.Tensor):
+        images, boxes = apply(inputs, boxes=boxes)
+    else:
+        images, boxes = _apply_grouped(apply, inputs, boxes)
+    out = dict(data, inputs=images)
+    if with_boxes:
+        out['data_samples'] = [
+            _with_boxes(s, b) for s, b in zip(samples, boxes)
+        ]
+    return out
+
+
+def batch_on_device(data_batch, cast_data: Callable) -> dict:
+    """Move what the ops read to the model's device: the images, and the
+    data samples if they hold boxes (the model's data_preprocessor moves the
+    rest, as in ordinary training).
+
+    Args:
+        data_batch (dict): a collated batch straight from the dataloader.
+        cast_data (Callable): the model's ``data_preprocessor.cast_data``.
+
+    Returns:
+        dict: the batch with its images (and boxes) on the device.
+
+    Raises:
+        TypeError: the batch is not a dict of uint8 images.
+        ValueError: the samples carry annotations the ops do not move.
+    """
+    _check_images(data_batch)
+    data = dict(data_batch, inputs=cast_data(data_batch['inputs']))
+    samples = data_batch.get('data_samples')
+    if samples is not None and any([_has_boxes(s) for s in samples]):
+        data['data_samples'] = cast_data(samples)
+    return data
+
+
+def _check_images(data) -> None:
+    """The ops need uint8 images: normalisation belongs to the model's
+    data_preprocessor, after the augmentation."""
+    if not isinstance(data, dict) or 'inputs' not in data:
+        raise TypeError('DDASSearchLoop expects batches as dicts with '
+                        '"inputs" (and "data_samples"), as mmpretrain and '
+                        'mmdet pipelines pack them.')
+    inputs = data['inputs']
+    first = inputs if isinstance(inputs, torch.Tensor) else inputs[0]
+    if first.dtype != torch.uint8:
+        raise TypeError(
+            f'DDASSearchLoop augments uint8 images, got {first.dtype}: keep '
+            f'normalisation and float conversion in the model\'s '
+            f'data_preprocessor, not in the train pipeline.')
+
+
+def _box_tensor(boxes) -> torch.Tensor:
+    """The (M, 4) tensor of mmdet box objects (``.tensor``) or of a tensor."""
+    return boxes.tensor if hasattr(boxes, 'tensor') else boxes
+
+
+def _with_boxes(sample, boxes: torch.Tensor):
+    """A copy of a data sample whose ``gt_instances`` have the new boxes.
+
+    Boxes under ``ddas_mm.ops.MIN_BOX_SIZE`` wide or high are dropped with
+    every other field of their instance (labels, ignore flags); an image may
+    end up with none, and still trains (as background).
+    """
+    instances = sample.gt_instances
+    keep = nondegenerate_boxes(boxes)
+    kept = instances[keep]
+    old = instances.bboxes
+    kept.bboxes = type(old)(boxes[keep]) if hasattr(old,
+                                                    'tensor') else boxes[keep]
+    new = sample.new()
+    new.gt_instances = kept
+    return new
+
+
+def _has_boxes(sample) -> bool:
+    present = [key for key in UNMOVED_ANNOTATIONS if key in sample]
+    if present:
+        raise ValueError(
+            f'DDASSearchLoop moves boxes with the image but not {present}: '
+            f'search with a box-only detector config (drop them from the '
+            f'pipeline, e.g. LoadAnnotations(with_seg=False)).')
+    instances = getattr(sample, 'gt_instances', None)
+    if instances is None or 'bboxes' not in instances:
+        return False
+    if 'masks' in instances:
+        raise ValueError(
+            'DDASSearchLoop moves boxes with the image but not instance '
+            'masks: search with a box-only detector config (drop the masks '
+            'from the pipeline, e.g. LoadAnnotations(with_mask=False)).')
+    return True
+
+
+def _apply_grouped(apply: Callable, images: List[torch.Tensor],
+                   boxes: Optional[List[torch.Tensor]]):
+    """Apply a policy to a list of images, one call per image size.
+
+    Args:
+        apply (Callable): ``apply(batch, boxes=...)`` of a policy.
+        images (list[Tensor]): uint8 (C, H, W) images.
+        boxes (list[Tensor], optional): (M, 4) boxes of each image.
+
+    Returns:
+        tuple: the new images and boxes, as lists in the input order.
+    """
+    groups: Dict[tuple, List[int]] = {}
+    for i, image in enumerate(images):
+        groups.setdefault(tuple(image.shape), []).append(i)
+    out_images = list(images)
+    out_boxes = None if boxes is None else list(boxes)
+    for members in groups.values():
+        batch = torch.stack([images[i] for i in members])
+        group_boxes = None if boxes is None else [boxes[i] for i in members]
+        batch, group_boxes = apply(batch, boxes=group_boxes)
+        for j, i in enumerate(members):
+            out_images[i] = batch[j]
+            if boxes is not None:
+                out_boxes[i] = group_boxes[j]
+    return out_images, out_boxes
