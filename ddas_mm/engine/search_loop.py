@@ -31,7 +31,7 @@ from ddas_mm.policy.estimator import (alignment, branch_weights,
                                       policy_surrogate)
 from ddas_mm.policy.randomness import policy_generator
 from .flat_gradients import FlatGradients
-from .search_optimizer import check_search_optimizer
+from .search_optimizer import check_search_optimizer, warn_unless_sgd
 
 
 def _positive_int(value, name: str, hint: str) -> int:
@@ -122,6 +122,7 @@ class DDASSearchLoop(EpochBasedTrainLoop):
                 "type='DefaultSampler', shuffle=True)).")
         super().__init__(runner, dataloader, max_epochs, val_begin,
                          val_interval, dynamic_intervals)
+        warn_unless_sgd(runner.optim_wrapper)
         diff_rank_seed = runner._randomness_cfg.get('diff_rank_seed', False)
         self.policy_dataloader = runner.build_dataloader(
             policy_dataloader, seed=runner.seed, diff_rank_seed=diff_rank_seed)
