@@ -70,3 +70,45 @@ def test_a_parameter_one_rank_does_not_use_stays_in_sync(tmp_path):
     assert rank0 == rank1  # the whole network, bit for bit, every step
     # The neck's scale is the last parameter: it did train.
     assert float.fromhex(rank0[-1]['params'][-1]) != 1.0
+
+
+def test_ops_draw_per_rank_and_resume_draws_the_same(tmp_path):
+    """The policies are shared, the ops' own draws (Cutout positions) are
+    not: image i of a step is cut elsewhere on each rank. Alpha stays
+    bit-identical across ranks, and a resumed search cuts where the
+    uninterrupted one did."""
+    config = osp.join(REPO, 'tests', 'configs', 'search_lenet5_ddp_cutout.py')
+    batches = ('train_dataloader.batch_size=8',
+               'train_cfg.policy_dataloader.batch_size=16')
+    full, resumed = str(tmp_path / 'full'), str(tmp_path / 'resumed')
+    dist_train(config, 2, full, '--cfg-options', *batches, env=CONFIG_MODULES)
+    dist_train(config, 2, resumed, '--cfg-options', *batches,
+               'train_cfg.max_epochs=1', env=CONFIG_MODULES)
+    dist_train(config, 2, resumed, '--resume', '--cfg-options', *batches,
+               env=CONFIG_MODULES)
+
+    draws = [_records(osp.join(full, f'op_draws_rank{r}.jsonl'))
+             for r in (0, 1)]
+    assert len(draws[0]) == len(draws[1]) == 8 * 2  # 2 copies per step
+    cut = same = 0
+    for on_rank0, on_rank1 in zip(*draws):
+        assert on_rank0['iter'] == on_rank1['iter']
+        for region0, region1 in zip(on_rank0['regions'],
+                                    on_rank1['regions']):
+            cut += region0 is not None
+            same += region0 is not None and region0 == region1
+    assert cut > 100  # nearly all of 16 copies x 8 images were cut
+    # With one stream for both ranks every cut would be in the same place;
+    # two independent positions in a 32 x 32 image rarely coincide.
+    assert same < 0.05 * cut
+    assert (_records(osp.join(full, 'alpha_rank0.jsonl')) == _records(
+        osp.join(full, 'alpha_rank1.jsonl')))
+
+    for rank in (0, 1):
+        # The resumed run recorded epoch 1, then epoch 2 after resuming.
+        again = _records(osp.join(resumed, f'op_draws_rank{rank}.jsonl'))
+        assert again == draws[rank]
+    for again, record in zip(
+            _records(osp.join(resumed, 'alpha_rank0.jsonl')),
+            _records(osp.join(full, 'alpha_rank0.jsonl'))):
+        np.testing.assert_allclose(_alpha(again), _alpha(record), atol=1e-6)

@@ -16,7 +16,7 @@ from mmengine.runner import Runner
 
 from ddas_mm.datasets.batch_augment import augment_batch
 from ddas_mm.datasets.endless_loader import EndlessLoader
-from ddas_mm.policy.randomness import policy_generator
+from ddas_mm.policy.randomness import op_generator, policy_generator
 from ddas_mm.policy import DDASPolicy
 from ddas_mm.testing import make_coco_detection_set
 
@@ -75,11 +75,11 @@ def _check_step(runner, recorder, optimizer_cls, optimizer_kwargs):
     model = recorder.model
     alpha_tp, alpha_o = recorder.alpha
 
-    # The batches of the step: the generator of iteration 0 draws the
-    # policies, then the ops' random directions, in the loop's order.
-    generator = policy_generator(runner.seed, 0)
+    # The batches of the step: the generators of iteration 0 draw the
+    # policies and, on rank 0, the ops' random directions.
     policies = DDASPolicy(loop.space.K, loop.space.num_ops).sample(
-        loop.num_policies, generator)
+        loop.num_policies, policy_generator(runner.seed, 0))
+    generator = op_generator(runner.seed, 0, 0)
     data = model.data_preprocessor.cast_data(recorder.batch)
     batches = [data]
     for policy in policies.tolist():

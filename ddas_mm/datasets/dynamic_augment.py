@@ -7,6 +7,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
+from mmengine.dist import get_rank
 from mmengine.registry import TRANSFORMS
 
 from ddas_mm.ops import CHANNEL_ORDERS, nondegenerate_boxes
@@ -87,6 +88,9 @@ class DynamicDDASAugment(BaseTransform):
         self._p_tp = self.schedule.p_tp
         self.replay_progress = ReplayProgress()
         self._rng_pid: Optional[int] = None
+        # The rank of the process that built the workers (spawned workers
+        # have no process group to ask).
+        self._rank: Optional[int] = None
 
     # ------------------------------------------------------------ random
     def _generators(self) -> Tuple[np.random.Generator, torch.Generator]:
@@ -96,8 +100,10 @@ class DynamicDDASAugment(BaseTransform):
         with the same seed every epoch, so restarted (non-persistent)
         workers would repeat the same draws each epoch. The seed here mixes
         the DataLoader's per-worker seed (``base_seed + worker_id``, drawn
-        anew for every epoch's workers) with the global numpy state that
-        mmengine seeded per rank and worker (read, not consumed). Persistent
+        anew for every epoch's workers), the global numpy state that
+        mmengine seeded (read, not consumed) and the rank: without
+        ``diff_rank_seed`` every rank's main process has the same seeds, and
+        with ``num_workers=0`` all ranks would draw the same ops. Persistent
         workers and the main process keep their generators across epochs.
         """
         pid = os.getpid()
@@ -105,8 +111,9 @@ class DynamicDDASAugment(BaseTransform):
             worker = torch.utils.data.get_worker_info()
             loader_seed = worker.seed if worker else torch.initial_seed()
             numpy_state = np.random.get_state()[1]
+            rank = get_rank() if self._rank is None else self._rank
             seq = np.random.SeedSequence(
-                [loader_seed % 2**64, *numpy_state.tolist()])
+                [loader_seed % 2**64, rank, *numpy_state.tolist()])
             self._rng = np.random.default_rng(seq)
             self._torch_rng = torch.Generator().manual_seed(
                 int(seq.generate_state(1, np.uint64)[0] >> 1))
@@ -186,6 +193,7 @@ class DynamicDDASAugment(BaseTransform):
         state = self.__dict__.copy()
         for key in ('_rng', '_torch_rng', '_rng_pid'):
             state.pop(key, None)
+        state['_rank'] = get_rank()
         return state
 
     def __setstate__(self, state):

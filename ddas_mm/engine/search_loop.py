@@ -2,7 +2,8 @@
 
 One iteration is one search step of paper §3 (Algorithm 1, lines 5-13):
 
-1. draw L-hat policies uniformly, the same on every rank (§3.5.1);
+1. draw L-hat policies uniformly, the same on every rank (§3.5.1); the ops'
+   own draws (directions, positions) differ between ranks;
 2. gradients g_0 .. g_L of the train loss on the clean batch D_0 and on each
    augmented copy D_l (one policy per copy, applied to the whole batch on the
    model's device, before normalisation), all at theta_t, all-reduced across
@@ -17,6 +18,7 @@ import logging
 from typing import Dict, List, Optional
 
 import torch
+from mmengine.dist import get_rank
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.registry import LOOPS, OPTIMIZERS
@@ -29,7 +31,7 @@ from ddas_mm.policy import DDASPolicy
 from ddas_mm.policy.estimator import (alignment, branch_weights,
                                       combine_gradients, gradient_normaliser,
                                       policy_surrogate)
-from ddas_mm.policy.randomness import policy_generator
+from ddas_mm.policy.randomness import op_generator, policy_generator
 from .flat_gradients import FlatGradients
 from .search_optimizer import check_search_optimizer, warn_unless_sgd
 
@@ -211,12 +213,14 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         """
         model = self.runner.model
         model = model.module if is_model_wrapper(model) else model
-        generator = policy_generator(self.runner.seed, self._iter)
+        seed = self.runner.seed
         # Step 1.
-        policies = self.policy.sample(self.num_policies, generator)
+        policies = self.policy.sample(self.num_policies,
+                                      policy_generator(seed, self._iter))
         # Step 2.
         log_vars, branch_losses = self._branch_gradients(
-            model, data_batch, policies, generator)
+            model, data_batch, policies,
+            op_generator(seed, self._iter, get_rank()))
         train_rows = slice(0, self.num_policies + 1)
         train_grads = self.gradients.gradients(train_rows)
         weights = branch_weights(self.policy.p_tp,
