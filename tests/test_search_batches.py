@@ -134,3 +134,32 @@ def test_instance_masks_are_refused():
             SearchSpace(ops=[('FlipLR', None)], num_ops=1), [0],
             dict(inputs=[_image(120, 160)], data_samples=[sample]),
             torch.Generator(), 'bgr')
+
+
+def test_crowd_boxes_move_like_object_boxes():
+    """``ignored_instances`` (COCO's crowd regions) follow a rotation as the
+    object boxes do, and keep their own fields."""
+    space = SearchSpace(ops=[('Rotate_BBox', 10)], num_ops=1)
+    objects = [[20, 30, 60, 70], [90, 10, 130, 50]]
+    crowds = [[40, 60, 100, 110]]
+    with_crowd = _detection_sample(objects, [1, 2])
+    with_crowd.ignored_instances = InstanceData(
+        bboxes=HorizontalBoxes(torch.tensor(crowds, dtype=torch.float32)),
+        labels=torch.tensor([9]))
+    all_objects = _detection_sample(objects + crowds, [1, 2, 9])
+    outs = [
+        augment_batch(space, [0],
+                      dict(inputs=[_image(120, 160)], data_samples=[sample]),
+                      torch.Generator().manual_seed(3), 'bgr')
+        for sample in (with_crowd, all_objects)
+    ]
+    moved = outs[0]['data_samples'][0]
+    reference = outs[1]['data_samples'][0].gt_instances.bboxes.tensor
+    torch.testing.assert_close(moved.gt_instances.bboxes.tensor,
+                               reference[:2])
+    torch.testing.assert_close(moved.ignored_instances.bboxes.tensor,
+                               reference[2:])
+    assert not torch.equal(moved.ignored_instances.bboxes.tensor,
+                           torch.tensor(crowds, dtype=torch.float32))
+    assert moved.ignored_instances.labels.tolist() == [9]
+    assert isinstance(moved.ignored_instances.bboxes, HorizontalBoxes)

@@ -25,8 +25,9 @@ def augment_batch(space: SearchSpace, policy: Sequence[int], data: dict,
         policy (Sequence[int]): indices of the ops, applied in order.
         data (dict): a batch already on the model's device, ``inputs`` a
             stacked uint8 (N, C, H, W) tensor or a list of uint8 (C, H, W)
-            tensors, ``data_samples`` (optional) with ``gt_instances.bboxes``
-            that move with their image.
+            tensors, ``data_samples`` (optional) whose boxes
+            (``gt_instances.bboxes``, and ``ignored_instances.bboxes`` such
+            as COCO's crowd regions) move with their image.
         generator (torch.Generator): draws the direction of symmetric ops.
         channel_order (str): 'bgr' or 'rgb', the order of ``inputs``.
 
@@ -36,8 +37,7 @@ def augment_batch(space: SearchSpace, policy: Sequence[int], data: dict,
     inputs = data['inputs']
     samples = data.get('data_samples')
     with_boxes = samples is not None and any([_has_boxes(s) for s in samples])
-    boxes = [_box_tensor(s.gt_instances.bboxes)
-             for s in samples] if with_boxes else None
+    boxes = [_sample_boxes(s) for s in samples] if with_boxes else None
     apply = partial(
         space.apply, policy, generator=generator, channel_order=channel_order)
     if isinstance(inputs, torch.Tensor):
@@ -92,26 +92,51 @@ def _check_images(data) -> None:
             f'data_preprocessor, not in the train pipeline.')
 
 
+# The instance fields of a detection sample whose boxes move with the image:
+# the objects, and the regions the detector ignores (e.g. COCO's crowds).
+BOX_FIELDS = ('gt_instances', 'ignored_instances')
+
+
+def _box_fields(sample) -> list:
+    return [
+        field for field in BOX_FIELDS
+        if field in sample and 'bboxes' in getattr(sample, field)
+    ]
+
+
 def _box_tensor(boxes) -> torch.Tensor:
     """The (M, 4) tensor of mmdet box objects (``.tensor``) or of a tensor."""
     return boxes.tensor if hasattr(boxes, 'tensor') else boxes
 
 
-def _with_boxes(sample, boxes: torch.Tensor):
-    """A copy of a data sample whose ``gt_instances`` have the new boxes.
+def _sample_boxes(sample) -> torch.Tensor:
+    """All boxes of a sample, its fields' boxes one after the other."""
+    return torch.cat([
+        _box_tensor(getattr(sample, field).bboxes).reshape(-1, 4)
+        for field in _box_fields(sample)
+    ])
 
-    Boxes under ``ddas_mm.ops.MIN_BOX_SIZE`` wide or high are dropped with
-    every other field of their instance (labels, ignore flags); an image may
-    end up with none, and still trains (as background).
+
+def _with_boxes(sample, boxes: torch.Tensor):
+    """A copy of a data sample whose instances have the new boxes.
+
+    ``boxes`` are those of :func:`_sample_boxes`, moved. Boxes under
+    ``ddas_mm.ops.MIN_BOX_SIZE`` wide or high are dropped with every other
+    field of their instance (labels, ignore flags); an image may end up with
+    none, and still trains (as background).
     """
-    instances = sample.gt_instances
-    keep = nondegenerate_boxes(boxes)
-    kept = instances[keep]
-    old = instances.bboxes
-    kept.bboxes = type(old)(boxes[keep]) if hasattr(old,
-                                                    'tensor') else boxes[keep]
     new = sample.new()
-    new.gt_instances = kept
+    start = 0
+    for field in _box_fields(sample):
+        instances = getattr(sample, field)
+        moved = boxes[start:start + len(instances)]
+        start += len(instances)
+        keep = nondegenerate_boxes(moved)
+        kept = instances[keep]
+        old = instances.bboxes
+        kept.bboxes = type(old)(moved[keep]) if hasattr(
+            old, 'tensor') else moved[keep]
+        setattr(new, field, kept)
     return new
 
 
@@ -122,15 +147,13 @@ def _has_boxes(sample) -> bool:
             f'DDASSearchLoop moves boxes with the image but not {present}: '
             f'search with a box-only detector config (drop them from the '
             f'pipeline, e.g. LoadAnnotations(with_seg=False)).')
-    instances = getattr(sample, 'gt_instances', None)
-    if instances is None or 'bboxes' not in instances:
-        return False
-    if 'masks' in instances:
+    fields = _box_fields(sample)
+    if any('masks' in getattr(sample, field) for field in fields):
         raise ValueError(
             'DDASSearchLoop moves boxes with the image but not instance '
             'masks: search with a box-only detector config (drop the masks '
             'from the pipeline, e.g. LoadAnnotations(with_mask=False)).')
-    return True
+    return bool(fields)
 
 
 def _apply_grouped(apply: Callable, images: List[torch.Tensor],
