@@ -135,14 +135,15 @@ def test_boxes_follow_the_image(tmp_path, box_type):
 
 
 def test_degenerate_boxes_dropped_with_labels_and_flags(tmp_path):
-    """TranslateX_BBox@10 moves everything by 250 px (either way): boxes that
-    leave the image go, their labels and ignore flags with them."""
-    shift = TRANSLATE_BBOX_MAX_PIXELS
+    """TranslateX_BBox@10 moves everything by 250 px of a 640 px long image
+    (either way), 156 px on this 400 px one: boxes that leave the image go,
+    their labels and ignore flags with them."""
     path = write_policy(tmp_path / 'p.json', [('TranslateX_BBox', 10)],
                         [(1.0, [1.0])], num_ops=1)
     transform = DynamicDDASAugment(path)
     transform.replay_progress.set(0)
     width, height = 400, 60
+    shift = round(TRANSLATE_BBOX_MAX_PIXELS * width / 640)
     boxes = np.array([[0, 0, 40, 30], [100, 10, 160, 50], [200, 5, 260, 40],
                       [300, 20, 399, 59], [140, 0, 170, 10]], np.float32)
     labels, flags = np.arange(5) + 10, np.array([0, 1, 0, 1, 1], bool)

@@ -21,7 +21,8 @@ BOX_ONLY = [name for name in OPS if name.endswith('_Only_BBoxes')]
 
 def moved_point(name, x, y, level, sign, height, width):
     """Where a point goes, from the op's definition in plain trigonometry
-    (RandAugment's ranges; Zoph et al.'s 250 pixels for *_BBox shifts)."""
+    (RandAugment's ranges; Zoph et al.'s 250 pixels of a 640-pixel-long
+    COCO image for *_BBox shifts, scaled to this image)."""
     if name in ('Rotate', 'Rotate_BBox', 'Rotate90'):
         degrees = 90 if name == 'Rotate90' else sign * 30 * level / 10
         theta = math.radians(degrees)
@@ -37,10 +38,11 @@ def moved_point(name, x, y, level, sign, height, width):
         return x + round(sign * 0.45 * level / 10 * width), y
     if name == 'TranslateY':
         return x, y + round(sign * 0.45 * level / 10 * height)
+    zoph_pixels = max(height, width) / 640
     if name == 'TranslateX_BBox':
-        return x + sign * 25 * level, y
+        return x + round(sign * 25 * level * zoph_pixels), y
     if name == 'TranslateY_BBox':
-        return x, y + sign * 25 * level
+        return x, y + round(sign * 25 * level * zoph_pixels)
     if name == 'FlipLR':
         return width - x, y
     if name == 'FlipUD':
@@ -181,12 +183,14 @@ def test_shear_agrees_with_mmdet(name, level, sign):
 @pytest.mark.parametrize('sign', [1, -1])
 def test_translate_agrees_with_mmdet(axis, level, sign):
     """mmdet translates by int(fraction * size) pixels and rounds the
-    fraction to one decimal; on a 250-pixel image Zoph et al.'s 25 pixels
-    per level is such a fraction, so images and boxes must match exactly.
-    """
-    size = 250
-    img, boxes = random_image(3, size, size), random_boxes(10, size, size)
-    fraction = 25 * level / size
+    fraction to one decimal. On an image 640 pixels long (Zoph et al.'s
+    reference, where a level is 25 pixels) and 250 pixels across the shift,
+    25 pixels per level is such a fraction, so images and boxes must match
+    exactly."""
+    height, width = (640, 250) if axis == 'X' else (250, 640)
+    img = random_image(3, height, width)
+    boxes = random_boxes(10, height, width)
+    fraction = 25 * level / 250
     theirs_img, theirs_boxes = mmdet_run(
         getattr(mmdet_transforms, 'Translate' + axis)(
             level=level,
@@ -284,3 +288,47 @@ def test_geometric_boxes_are_clipped_not_dropped():
     # Partly out: clipped; entirely out: degenerate, kept for the caller.
     assert moved.tolist() == [[20. + shift, 5., WIDTH, 15.],
                               [WIDTH, 2., WIDTH, 6.]]
+
+
+def _filled_extent(out, img):
+    """Height and width of the region a cutout filled."""
+    rows, cols = torch.nonzero((out != img).any(0), as_tuple=True)
+    assert (out[:, rows, cols] == 128).all()
+    return int(rows.max() + 1 - rows.min()), int(cols.max() + 1 - cols.min())
+
+
+@pytest.mark.parametrize('scale', [1, 2])
+def test_zoph_pixel_constants_at_the_image_scale(scale):
+    """Zoph et al.'s constants are pixels of COCO images, 640 pixels long:
+    at level 10, a 250 px shift, a 2 x 100 px cutout, a 120 px shift and a
+    2 x 50 px cutout inside a box; twice that on a 1280 pixel long image."""
+    height, width = 480 * scale, 640 * scale
+    img = torch.zeros(3, height, width, dtype=torch.uint8)
+    box = torch.tensor([[100., 100., 500., 400.]]) * scale
+    _, moved = apply_op('TranslateX_BBox', img, box, 10, sign=1)
+    assert moved[0, 0] - box[0, 0] == 250 * scale
+    _, moved = apply_op('TranslateY_BBox', img, box, 10, sign=1)
+    assert moved[0, 1] - box[0, 1] == 250 * scale
+
+    generator = torch.Generator().manual_seed(0)
+    extents = {
+        _filled_extent(apply_op('Cutout_Det', img, level=10,
+                                generator=generator)[0], img)
+        for _ in range(20)
+    }
+    assert max(extents) == (200 * scale, 200 * scale)  # some not clipped
+
+    x1, y1 = int(box[0, 0]), int(box[0, 1])
+    marked = img.clone()
+    marked[:, y1 + 10, x1 + 10] = 255  # a dot inside the box
+    for name, axis in (('TranslateX_Only_BBoxes', 1),
+                       ('TranslateY_Only_BBoxes', 0)):
+        out, _ = apply_op(name, marked, box, 10, sign=1, box_prob=1.0)
+        dot = torch.nonzero(out[0] == 255)[0]
+        assert dot[axis] - (10 + (y1, x1)[axis]) == 120 * scale
+    extents = {
+        _filled_extent(apply_op('Cutout_Only_BBoxes', img, box, 10,
+                                box_prob=1.0, generator=generator)[0], img)
+        for _ in range(20)
+    }
+    assert max(extents) == (100 * scale, 100 * scale)

@@ -33,15 +33,15 @@ def _image(height, width, seed=0):
 
 
 def test_degenerate_boxes_dropped_with_their_labels():
-    # Shifted by 50 px, left or right (a random direction): the left box
-    # leaves a 160 px wide image on a left shift, the right box on a right
-    # shift; the middle box stays either way.
+    # Shifted by 50 px (Zoph et al.'s pixels on a 640 px long image), left
+    # or right (a random direction): the left box leaves the image on a left
+    # shift, the right box on a right shift; the middle box stays either way.
     level = 2
     assert TRANSLATE_BBOX_MAX_PIXELS * level / 10 == 50
     space = SearchSpace(ops=[('TranslateX_BBox', level)], num_ops=1)
     sample = _detection_sample(
-        [[0, 0, 10, 10], [60, 40, 90, 70], [140, 100, 150, 110]], [3, 7, 5])
-    data = dict(inputs=[_image(120, 160)], data_samples=[sample])
+        [[0, 0, 10, 10], [60, 40, 90, 70], [620, 100, 630, 110]], [3, 7, 5])
+    data = dict(inputs=[_image(120, 640)], data_samples=[sample])
     for seed in range(4):
         out = augment_batch(space, [0], data,
                             torch.Generator().manual_seed(seed), 'bgr')
@@ -59,13 +59,14 @@ def test_degenerate_boxes_dropped_with_their_labels():
 
 
 def test_an_image_left_without_boxes_still_trains(tmp_path):
+    # 250 px of a 640 px long image: 125 px here, more than the height.
     space = SearchSpace(ops=[('TranslateY_BBox', 10)], num_ops=1)
     samples = [_detection_sample([[20, 30, 60, 70]], [2]),
                _detection_sample([[5, 5, 40, 50], [80, 60, 120, 100]], [1, 4])]
     for s in samples:
-        s.set_metainfo(dict(img_shape=(120, 160), pad_shape=(120, 160),
+        s.set_metainfo(dict(img_shape=(120, 320), pad_shape=(120, 320),
                             scale_factor=(1.0, 1.0)))
-    data = dict(inputs=[_image(120, 160, s) for s in (1, 2)],
+    data = dict(inputs=[_image(120, 320, s) for s in (1, 2)],
                 data_samples=samples)
     out = augment_batch(space, [0], data, torch.Generator(), 'bgr')
     assert [len(s.gt_instances) for s in out['data_samples']] == [0, 0]

@@ -70,5 +70,5 @@ def test_retinanet_r50_search(tmp_path):
     cfg.model.bbox_head.num_classes = 10
     runner = _one_step(cfg, tmp_path, coco, coco, batch_size=2)
     loop = runner.train_loop
-    assert (loop.space.K, loop.num_policies, loop.space.num_ops) == (64, 3, 2)
+    assert (loop.space.K, loop.num_policies, loop.space.num_ops) == (67, 3, 2)
     assert runner.train_loop.num_skipped == 0

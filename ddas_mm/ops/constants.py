@@ -32,11 +32,22 @@ SHEAR_MAX = 0.3
 # Translate (0, 0.45), a fraction of the width / height).
 TRANSLATE_MAX_FRACTION = 0.45
 
-# TranslateX/Y_BBox: up to 250 pixels (Zoph et al. translate_const=250).
+# Zoph et al.'s pixel constants below are pixels of the images their
+# pipeline augments: COCO's own images, before the resize to the training
+# size (retinanet_parser.py calls distort_image_with_autoaugment first), and
+# COCO's images are 640 pixels on their longer side. Our search and replay
+# apply the ops after the config's Resize, so an op scales these constants
+# by (longer side of the image it gets) / 640: at mmdet's 1333 x 800 a
+# 640 x 480 COCO image is 1067 x 800 and every pixel constant grows by 5/3,
+# so the ops change the same part of the image as Zoph et al.'s do.
+ZOPH_REFERENCE_LONG_SIDE = 640
+
+# TranslateX/Y_BBox: up to 250 reference pixels (Zoph et al.
+# translate_const=250).
 TRANSLATE_BBOX_MAX_PIXELS = 250
 
-# TranslateX/Y_Only_BBoxes: up to 120 pixels inside the box (Zoph et al.
-# translate_bbox_const=120).
+# TranslateX/Y_Only_BBoxes: up to 120 reference pixels inside the box (Zoph
+# et al. translate_bbox_const=120).
 TRANSLATE_ONLY_BBOXES_MAX_PIXELS = 120
 
 # Color, Contrast, Brightness, Sharpness: enhancement factor 1 +- 0.9 at
@@ -63,8 +74,12 @@ SOLARIZE_ADD_THRESHOLD = 128
 # which Fast AutoAugment and DADA use on CIFAR).
 CUTOUT_MAX_FRACTION = 0.2
 
-# Cutout_Only_BBoxes: a square of side 2 * pad, pad up to 50 pixels (Zoph et
-# al. cutout_bbox_const=50).
+# Cutout_Det (Zoph et al.'s detection Cutout): a square of side 2 * pad, pad
+# up to 100 reference pixels (cutout_const=100), centred anywhere.
+CUTOUT_DET_MAX_PAD = 100
+
+# Cutout_Only_BBoxes: a square of side 2 * pad, pad up to 50 reference pixels
+# (Zoph et al. cutout_bbox_const=50).
 CUTOUT_ONLY_BBOXES_MAX_PAD = 50
 
 # BBox_Cutout: a rectangle of up to 0.75 of the chosen box's height and width

@@ -11,7 +11,8 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 
-from .constants import BBOX_ONLY_PROB, POSITIVE_SIGN_PROB
+from .constants import (BBOX_ONLY_PROB, POSITIVE_SIGN_PROB,
+                        ZOPH_REFERENCE_LONG_SIDE)
 from .kinds import Boxes, Op, OpContext
 from .table import get_op
 
@@ -79,6 +80,8 @@ def apply_op(
     op = get_op(name)
     magnitude = op.magnitude_at(level)
     batch, batch_boxes = _as_batch(img, boxes)
+    if op.reference_pixels:
+        magnitude *= max(batch.shape[-2:]) / ZOPH_REFERENCE_LONG_SIDE
     ctx = OpContext(channel_order=_choice('channel_order', channel_order,
                                           CHANNEL_ORDERS),
                     generator=generator,

@@ -114,6 +114,10 @@ class Op:
     """
     #: Whether the op reads the boxes (it leaves the image alone without).
     uses_boxes = False
+    #: Whether the magnitude is in pixels of Zoph et al.'s images, which
+    #: ``apply_op`` scales to the image at hand (see
+    #: ``constants.ZOPH_REFERENCE_LONG_SIDE``).
+    reference_pixels = False
 
     def __init__(self,
                  name: str,

@@ -19,15 +19,17 @@ CLASSIFICATION_MAGNITUDE_OPS = ('Rotate', 'Posterize', 'ShearX', 'ShearY',
                                 'TranslateX', 'TranslateY', 'Solarize',
                                 'Color', 'Contrast', 'Brightness', 'Sharpness',
                                 'Cutout')
-# Zoph et al.'s detection op set, as the paper uses it on COCO.
+# Zoph et al.'s detection op set, as the paper uses it on COCO: the 25 ops
+# of their code's NAME_TO_FUNC, Cutout as Cutout_Det (their pixel-sized
+# square, not the classification sets' fraction of the image).
 DETECTION_OPS = ('AutoContrast', 'Equalize', 'Equalize_Only_BBoxes',
                  'Flip_Only_BBoxes', 'Posterize', 'Solarize', 'SolarizeAdd',
-                 'Color', 'Contrast', 'Brightness', 'Sharpness', 'Cutout',
+                 'Color', 'Contrast', 'Brightness', 'Sharpness', 'Cutout_Det',
                  'BBox_Cutout', 'Rotate_BBox', 'ShearX_BBox', 'ShearY_BBox',
                  'TranslateX_BBox', 'TranslateY_BBox', 'Rotate_Only_BBoxes',
                  'ShearX_Only_BBoxes', 'ShearY_Only_BBoxes',
                  'TranslateX_Only_BBoxes', 'TranslateY_Only_BBoxes',
-                 'Cutout_Only_BBoxes')
+                 'Solarize_Only_BBoxes', 'Cutout_Only_BBoxes')
 
 
 class Preset(NamedTuple):
@@ -45,7 +47,7 @@ PRESETS: Dict[str, Preset] = {
     'imagenet':
     Preset(CLASSIFICATION_LEVELLESS_OPS + CLASSIFICATION_MAGNITUDE_OPS,
            (2, 4, 6, 8, 10)),
-    # 4 + 20 x 3 = 64 candidates.
+    # 4 + 21 x 3 = 67 candidates.
     'coco':
     Preset(DETECTION_OPS, (2, 6, 10)),
     # Paper section 4.1: Rotate90 in place of Rotate, one level per op.

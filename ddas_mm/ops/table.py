@@ -24,8 +24,8 @@ import torchvision.transforms.v2.functional as F
 from . import kernels_cv2 as cv
 from . import kernels_torch as tk
 from .constants import (BBOX_CUTOUT_MAX_PAD_FRACTION, BLUR_KERNEL,
-                        BLUR_KERNEL_SCALE, CUTOUT_MAX_FRACTION,
-                        CUTOUT_ONLY_BBOXES_MAX_PAD, ENHANCE_MAX_DELTA,
+                        BLUR_KERNEL_SCALE, CUTOUT_DET_MAX_PAD,
+                        CUTOUT_MAX_FRACTION, CUTOUT_ONLY_BBOXES_MAX_PAD, ENHANCE_MAX_DELTA,
                         MAX_LEVEL, POSTERIZE_MAX_BITS, ROTATE_MAX_DEGREES,
                         SHEAR_MAX, SMOOTH_KERNEL, SMOOTH_KERNEL_SCALE,
                         SOLARIZE_ADD_MAX, SOLARIZE_ADD_THRESHOLD,
@@ -57,8 +57,20 @@ def _solarize_addition(level: int) -> int:
     return int(level / MAX_LEVEL * SOLARIZE_ADD_MAX)
 
 
-def _cutout_only_bboxes_pad(level: int) -> int:
-    return int(level / MAX_LEVEL * CUTOUT_ONLY_BBOXES_MAX_PAD)
+def _pad(max_pad: int) -> Callable[[int], int]:
+    """Zoph et al.'s cutout pads: int(level / 10 * max_pad)."""
+    return lambda level: int(level / MAX_LEVEL * max_pad)
+
+
+def _square_of_pad(height, width, pad):
+    # Zoph et al.'s cutouts: a square of side 2 * pad.
+    return round(2 * pad)
+
+
+def _in_reference_pixels(op: Op) -> Op:
+    """Mark an op whose magnitude is in pixels of Zoph et al.'s images."""
+    op.reference_pixels = True
+    return op
 
 
 _enhance = _up_to(ENHANCE_MAX_DELTA)
@@ -143,14 +155,16 @@ _SOLARIZE = PixelOp(
 _ROTATE = _geometric('Rotate', _rotate, _rotate_degrees)
 _SHEAR_X = _geometric('ShearX', _shear_x, _shear)
 _SHEAR_Y = _geometric('ShearY', _shear_y, _shear)
-_TRANSLATE_X_PIXELS = _geometric('TranslateX_BBox',
-                                 _translate_x_pixels,
-                                 _up_to(TRANSLATE_BBOX_MAX_PIXELS),
-                                 nearest=True)
-_TRANSLATE_Y_PIXELS = _geometric('TranslateY_BBox',
-                                 _translate_y_pixels,
-                                 _up_to(TRANSLATE_BBOX_MAX_PIXELS),
-                                 nearest=True)
+_TRANSLATE_X_PIXELS = _in_reference_pixels(
+    _geometric('TranslateX_BBox',
+               _translate_x_pixels,
+               _up_to(TRANSLATE_BBOX_MAX_PIXELS),
+               nearest=True))
+_TRANSLATE_Y_PIXELS = _in_reference_pixels(
+    _geometric('TranslateY_BBox',
+               _translate_y_pixels,
+               _up_to(TRANSLATE_BBOX_MAX_PIXELS),
+               nearest=True))
 
 _OPS = [
     # Level-less ops of the classification sets.
@@ -217,6 +231,9 @@ _OPS = [
             lambda img, addition, ctx: cv.apply_lut(
                 img, cv.solarize_add_lut(addition, SOLARIZE_ADD_THRESHOLD)),
             magnitude=_solarize_addition),
+    _in_reference_pixels(
+        CutoutOp('Cutout_Det', _square_of_pad,
+                 magnitude=_pad(CUTOUT_DET_MAX_PAD))),
     BBoxCutoutOp('BBox_Cutout', _up_to(BBOX_CUTOUT_MAX_PAD_FRACTION)),
     _geometric('Rotate_BBox', _rotate, _rotate_degrees),
     _geometric('ShearX_BBox', _shear_x, _shear),
@@ -228,18 +245,20 @@ _OPS = [
     BBoxOnlyOp('Rotate_Only_BBoxes', _ROTATE, _rotate_degrees),
     BBoxOnlyOp('ShearX_Only_BBoxes', _SHEAR_X, _shear),
     BBoxOnlyOp('ShearY_Only_BBoxes', _SHEAR_Y, _shear),
-    BBoxOnlyOp('TranslateX_Only_BBoxes', _TRANSLATE_X_PIXELS,
-               _up_to(TRANSLATE_ONLY_BBOXES_MAX_PIXELS)),
-    BBoxOnlyOp('TranslateY_Only_BBoxes', _TRANSLATE_Y_PIXELS,
-               _up_to(TRANSLATE_ONLY_BBOXES_MAX_PIXELS)),
+    _in_reference_pixels(
+        BBoxOnlyOp('TranslateX_Only_BBoxes', _TRANSLATE_X_PIXELS,
+                   _up_to(TRANSLATE_ONLY_BBOXES_MAX_PIXELS))),
+    _in_reference_pixels(
+        BBoxOnlyOp('TranslateY_Only_BBoxes', _TRANSLATE_Y_PIXELS,
+                   _up_to(TRANSLATE_ONLY_BBOXES_MAX_PIXELS))),
     BBoxOnlyOp('Solarize_Only_BBoxes', _SOLARIZE, _solarize_threshold),
-    BBoxOnlyOp(
-        'Cutout_Only_BBoxes',
-        # Zoph et al.: a square of side 2 * pad inside the box.
-        CutoutOp('Cutout_Only_BBoxes',
-                 lambda height, width, pad: 2 * pad,
-                 magnitude=_cutout_only_bboxes_pad),
-        _cutout_only_bboxes_pad),
+    _in_reference_pixels(
+        BBoxOnlyOp(
+            'Cutout_Only_BBoxes',
+            CutoutOp('Cutout_Only_BBoxes',
+                     _square_of_pad,
+                     magnitude=_pad(CUTOUT_ONLY_BBOXES_MAX_PAD)),
+            _pad(CUTOUT_ONLY_BBOXES_MAX_PAD))),
 ]
 
 #: Every op by name, in a fixed order.
