@@ -119,13 +119,13 @@ def test_four_records_over_twelve_epochs():
 
 def test_mean_filter_on_p_tp_only():
     schedule = make_schedule([0.1, 0.5, 0.3, 0.7])
-    # Window i..i+F_s-1, truncated at the end (hand-computed).
+    # Window i..i+F_s-1; past the end, the last full window, as the
+    # authors' process_npy.py pads (hand-computed).
     np.testing.assert_allclose(schedule.smoothed(2).p_tp,
-                               [0.3, 0.4, 0.5, 0.7])
+                               [0.3, 0.4, 0.5, 0.5])
     np.testing.assert_allclose(schedule.smoothed(3).p_tp,
-                               [0.3, 0.5, 0.5, 0.7])
-    np.testing.assert_allclose(schedule.smoothed(10).p_tp, [0.4, 0.5, 0.5,
-                                                            0.7])
+                               [0.3, 0.5, 0.5, 0.5])
+    np.testing.assert_allclose(schedule.smoothed(10).p_tp, [0.4] * 4)
     assert schedule.smoothed(1).p_tp.tolist() == schedule.p_tp.tolist()
     np.testing.assert_array_equal(schedule.smoothed(3).p_o, schedule.p_o)
     np.testing.assert_allclose(schedule.p_tp, [0.1, 0.5, 0.3, 0.7])

@@ -9,12 +9,15 @@ custom_imports = dict(imports=['ddas_mm'], allow_failed_imports=False)
 ddas_policy = 'work_dirs/resnet18_imagenet_search/ddas_policy.json'
 max_epochs = 270
 
+# smooth: F_s, the mean filter on p_tp over the search records (paper
+# section 3.5.4, Algorithm 1 line 17): 6, as in the authors' process_npy.py
+# (l = 6; another snapshot of it has 1, no smoothing).
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=224),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     # Images are BGR here; the data preprocessor turns them to RGB.
-    dict(type='DynamicDDASAugment', policy=ddas_policy, smooth=1),
+    dict(type='DynamicDDASAugment', policy=ddas_policy, smooth=6),
     dict(
         type='PackInputs',
         meta_keys=('sample_idx', 'img_path', 'ori_shape', 'img_shape',

@@ -11,13 +11,15 @@ custom_imports = dict(imports=['ddas_mm'], allow_failed_imports=False)
 ddas_policy = 'work_dirs/retinanet_r50_search/ddas_policy.json'
 max_epochs = 150
 
+# smooth: F_s, the mean filter on p_tp over the search records (paper
+# section 3.5.4, Algorithm 1 line 17): 6, as in the authors' process_npy.py
+# (l = 6; another snapshot of it has 1, no smoothing).
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='Resize', scale=(1333, 800), keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
-    # smooth: F_s of the mean filter on p_tp (paper §3.5.4); 1 = none.
-    dict(type='DynamicDDASAugment', policy=ddas_policy, smooth=1),
+    dict(type='DynamicDDASAugment', policy=ddas_policy, smooth=6),
     dict(
         type='PackDetInputs',
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',

@@ -26,6 +26,9 @@ model = dict(
         in_channels=640,  # 64 * widen_factor
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
 
+# smooth: F_s, the mean filter on p_tp over the search records (paper
+# section 3.5.4, Algorithm 1 line 17): 6, as in the authors' process_npy.py
+# (l = 6; another snapshot of it has 1, no smoothing).
 train_pipeline = [
     dict(type='RandomCrop', crop_size=32, padding=4),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
@@ -33,7 +36,7 @@ train_pipeline = [
     dict(
         type='DynamicDDASAugment',
         policy=ddas_policy,
-        smooth=1,
+        smooth=6,
         channel_order='rgb'),
     dict(type='Cutout', shape=16, prob=1.0),
     dict(

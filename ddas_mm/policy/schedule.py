@@ -12,7 +12,12 @@ The policy file (``ddas_policy.json``, format ``ddas-policy/1``)::
      "epochs": [{"epoch": 1, "p_tp": 0.34, "p_o": [0.015, ...]}, ...],
      "meta": {...}}
 
-``epochs[e-1]`` is the policy at the END of search epoch ``e``.
+``epochs[e-1]`` is the policy at the END of search epoch ``e``, as the paper
+defines the snapshots. The authors' released code saves each snapshot at the
+START of its epoch instead (its first record is the initial policy: uniform
+``p_o``, ``p_tp`` = init), so its record ``e`` is our record ``e - 1``: our
+replay runs one search epoch ahead of theirs, and never replays the initial,
+unsearched policy.
 """
 import json
 import math
@@ -133,7 +138,14 @@ class PolicySchedule:
         """Return the record replayed at a point of the retraining.
 
         Nearest-neighbour upsampling (paper §3.5.4): record
-        ``floor(progress * T)``, clamped to ``T - 1``.
+        ``floor(progress * T)``, clamped to ``T - 1``. Over E retraining
+        epochs, epoch ``e`` (0-based) replays record ``floor(e * T / E)``;
+        with E >= T every record gets ``E / T`` epochs, as in the authors'
+        code. With E < T it downsamples and skips records: a 30-epoch search
+        replayed over 12 epochs replays records 0, 2, 5, 7, ..., 25, 27 and
+        never 1, 3, 4, ... nor the last two, 28 and 29 (iteration-based
+        progress reaches every record). :meth:`smoothed` averages ``p_tp``
+        over all records before that, so skipped records still count there.
 
         Args:
             progress (float): fraction of retraining done, ``epoch /
@@ -159,9 +171,17 @@ class PolicySchedule:
     def smoothed(self, size: int) -> 'PolicySchedule':
         """Return a copy with a 1-D mean filter of ``size`` on p_tp only.
 
-        Paper §3.5.4 / Algorithm 1, line 17. As in the authors' code, the
-        window of record ``i`` is ``i .. i + size - 1``, truncated at the end
-        of the schedule; ``size=1`` changes nothing. ``p_o`` is untouched.
+        Paper §3.5.4 / Algorithm 1, line 17, as the authors' ``process_npy.py``
+        does it: over the T search records (before upsampling to the
+        retraining length), a forward window, record ``i`` the mean of
+        records ``i .. i + size - 1``; where that window would run past the
+        last record (``i > T - size``) the last full window's mean,
+        ``mean(T - size .. T - 1)``, as the authors pad their filtered list
+        with its last value. Every smoothed value is thus a mean of ``size``
+        records, the last record's included, where a window shrinking at
+        the end would leave the last record unsmoothed. With ``T < size``
+        every record becomes the mean of all. ``size=1`` changes nothing;
+        ``p_o`` is untouched.
 
         Args:
             size (int): the filter size ``F_s`` (>= 1).
@@ -174,7 +194,11 @@ class PolicySchedule:
                              f'>= 1 (1 = no smoothing), got {size!r}')
         out = PolicySchedule(self.space, self.meta)
         p_tp = self.p_tp
-        out._p_tp = [float(p_tp[i:i + size].mean()) for i in range(len(self))]
+        last_start = max(len(self) - size, 0)
+        out._p_tp = [
+            float(p_tp[start:start + size].mean())
+            for start in np.minimum(np.arange(len(self)), last_start)
+        ]
         out._p_o = list(self._p_o)
         return out
 
