@@ -1,10 +1,12 @@
 """``apply_op``: one entry point for every augmentation op, on any device.
 
 One semantics, two kernel sets, picked by where the image lives (as
-torchvision v2 picks a kernel by input type): on CUDA the batched
-torchvision/torch kernels (:mod:`.kernels_torch`), on the CPU the OpenCV
-kernels (:mod:`.kernels_cv2`) wherever an op has one, because there they are
-several times faster (see :mod:`.kernels_cv2`).
+torchvision v2 picks a kernel by input type) and by its size: on CUDA the
+batched torchvision/torch kernels (:mod:`.kernels_torch`); on the CPU the
+OpenCV kernels (:mod:`.kernels_cv2`) wherever an op has one, because there
+they are several times faster on a single or a large image (see
+:mod:`.kernels_cv2`), except for batches of many small images, where one
+torch call for the batch beats one OpenCV call per image.
 """
 import numbers
 from typing import List, Optional, Sequence, Tuple, Union
@@ -18,6 +20,12 @@ from .table import get_op
 
 CHANNEL_ORDERS = ('bgr', 'rgb')
 BACKENDS = ('cv2', 'torch')
+# The CPU batches the torch kernels win on, one thread, summed over the ops
+# of the cifar and sanity spaces (benchmarks/kernel_choice.py): 32 images of
+# 32 x 32 pixels 0.62 of OpenCV's time, 48 x 48 0.82, 64 x 64 1.06; 16 images
+# of 32 x 32 0.78, 8 images 1.01, a single image 1.6.
+TORCH_ON_CPU_MIN_BATCH = 16
+TORCH_ON_CPU_MAX_PIXELS = 48 * 48
 
 BoxesArg = Union[None, torch.Tensor, Sequence[torch.Tensor]]
 SignArg = Union[None, int, Sequence[int], torch.Tensor]
@@ -62,7 +70,9 @@ def apply_op(
             one.
         backend (str | None): 'cv2' or 'torch' forces a kernel set ('cv2'
             only on the CPU; ops without an OpenCV kernel use torch's).
-            None: 'cv2' on the CPU, 'torch' elsewhere.
+            None: 'torch' off the CPU and, on the CPU, for batches of
+            at least ``TORCH_ON_CPU_MIN_BATCH`` images of at most
+            ``TORCH_ON_CPU_MAX_PIXELS`` pixels; 'cv2' for the rest.
         box_prob (float): Probability that an _Only_BBoxes op changes a
             given box. Defaults to Zoph et al.'s 1/3.
 
@@ -85,7 +95,7 @@ def apply_op(
     ctx = OpContext(channel_order=_choice('channel_order', channel_order,
                                           CHANNEL_ORDERS),
                     generator=generator,
-                    backend=_backend(backend, batch.device),
+                    backend=_backend(backend, batch),
                     box_prob=box_prob)
     if op.symmetric:
         signs = _signs(sign, len(batch), generator)
@@ -105,9 +115,15 @@ def _choice(argument: str, value, choices: Sequence[str]):
     return value
 
 
-def _backend(backend: Optional[str], device: torch.device) -> str:
+def _backend(backend: Optional[str], batch: torch.Tensor) -> str:
+    """The kernel set asked for, else the faster one for the batch."""
+    device = batch.device
     if backend is None:
-        return 'cv2' if device.type == 'cpu' else 'torch'
+        many_small_images = (
+            len(batch) >= TORCH_ON_CPU_MIN_BATCH
+            and batch.shape[-2] * batch.shape[-1] <= TORCH_ON_CPU_MAX_PIXELS)
+        return ('cv2' if device.type == 'cpu' and not many_small_images else
+                'torch')
     _choice('backend', backend, BACKENDS)
     if backend == 'cv2' and device.type != 'cpu':
         raise ValueError(f"backend='cv2' needs a CPU image, got {device}")
