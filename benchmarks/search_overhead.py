@@ -26,8 +26,7 @@ from mmpretrain.structures import DataSample
 from torch.utils.data import DataLoader
 
 import ddas_mm  # noqa: F401 (registers the loop, the hook and WideResNet)
-from ddas_mm.datasets.batch_augment import augment_batch
-from ddas_mm.datasets.endless_loader import EndlessLoader
+from ddas_mm.datasets.batch_augment import augment_batch, batch_on_device
 from ddas_mm.testing import load_fashion_mnist
 
 # name: (backbone, neck, feature channels)
@@ -62,11 +61,19 @@ def fashion_batches(batch_size: int, channels: int, offset: int):
     images, labels = load_fashion_mnist('train')
     images = torch.nn.functional.pad(
         torch.from_numpy(images[offset:offset + 4 * batch_size]), (2, 2, 2, 2))
+    return classification_batches(
+        images[:, None].expand(-1, channels, -1, -1),
+        labels[offset:offset + len(images)], batch_size)
+
+
+def classification_batches(images: torch.Tensor, labels, batch_size: int):
+    """Batches of uint8 (N, C, H, W) images and their labels, as
+    mmpretrain's PackInputs and the default collate give them."""
     samples = [
         dict(
-            inputs=images[i][None].expand(channels, -1, -1).contiguous(),
-            data_samples=DataSample().set_gt_label(int(labels[offset + i])))
-        for i in range(len(images))
+            inputs=image.contiguous(),
+            data_samples=DataSample().set_gt_label(int(label)))
+        for image, label in zip(images, labels)
     ]
     return DataLoader(
         samples,
@@ -75,12 +82,13 @@ def fashion_batches(batch_size: int, channels: int, offset: int):
         collate_fn=pseudo_collate)
 
 
-def build_loop(args, work_dir: str):
-    backbone, neck, channels = MODELS[args.model]
-    in_channels = 1 if args.model == 'lenet5' else 3
+def classifier(model: str) -> dict:
+    """An mmpretrain classifier of ``MODELS`` for 10 classes."""
+    backbone, neck, channels = MODELS[model]
+    in_channels = 1 if model == 'lenet5' else 3
     if in_channels == 3:
         backbone = dict(backbone, in_channels=3)
-    model = dict(
+    return dict(
         type='ImageClassifier',
         backbone=backbone,
         neck=neck,
@@ -91,30 +99,56 @@ def build_loop(args, work_dir: str):
             loss=dict(type='CrossEntropyLoss')),
         data_preprocessor=dict(
             mean=[72.94] * in_channels, std=[90.02] * in_channels))
-    init_default_scope('mmpretrain')
+
+
+def build_loop(model: dict,
+               train_loader,
+               val_loader,
+               work_dir: str,
+               device: str = 'cpu',
+               amp: bool = False,
+               space: str = 'cifar',
+               num_policies: int = 3,
+               channel_order: str = 'rgb',
+               scope: str = 'mmpretrain'):
+    """A Runner whose DDASSearchLoop is ready for ``search_step`` calls.
+
+    Args:
+        model (dict): the model config.
+        train_loader, val_loader (DataLoader): batches of S_train / S_val.
+        work_dir (str): the runner's work dir.
+        device (str): where the model runs.
+        amp (bool): AmpOptimWrapper (CUDA only) instead of OptimWrapper.
+        space (str): the search space preset.
+        num_policies (int): L-hat.
+        channel_order (str): of the batches' images.
+        scope (str): the default scope ('mmpretrain' or 'mmdet').
+
+    Returns:
+        tuple: the runner and its loop.
+    """
+    init_default_scope(scope)
     runner = Runner(
         model=model,
         work_dir=work_dir,
-        train_dataloader=fashion_batches(args.train_batch, in_channels, 0),
+        train_dataloader=train_loader,
         train_cfg=dict(
             type='DDASSearchLoop',
             max_epochs=1,
-            policy_dataloader=fashion_batches(args.val_batch, in_channels,
-                                              10000),
-            space=dict(preset=args.space),
-            num_policies=args.num_policies,
-            channel_order='rgb'),
+            policy_dataloader=val_loader,
+            space=dict(preset=space),
+            num_policies=num_policies,
+            channel_order=channel_order),
         optim_wrapper=dict(
-            type='AmpOptimWrapper' if args.amp else 'OptimWrapper',
+            type='AmpOptimWrapper' if amp else 'OptimWrapper',
             optimizer=dict(
                 type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4)),
-        default_scope='mmpretrain',
+        default_scope=scope,
         randomness=dict(seed=0),
         log_level='WARNING')
-    runner.model.to(args.device)
+    runner.model.to(device)
     loop = runner.train_loop
     runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
-    loop._val_batches = EndlessLoader(loop.policy_dataloader)
     runner.model.train()
     return runner, loop
 
@@ -137,44 +171,56 @@ def timed(fn, device) -> float:
     return time.perf_counter() - start
 
 
+def measure(runner, loop, steps: int, warmup: int, device: str) -> dict:
+    """Median seconds of a search step, of its bare passes, of the ops on
+    the L-hat copies and of the network optimizer step, measured
+    alternately on the loaders' first batches."""
+    train_batch = next(iter(loop.dataloader))
+    val_batch = next(iter(loop.policy_dataloader))
+    loop._val_batches = iter(lambda: val_batch, None)
+    model = runner.model
+    data = batch_on_device(train_batch, model.data_preprocessor.cast_data)
+    policies = loop.policy.sample(loop.num_policies, torch.Generator())
+
+    def augment_all():
+        for policy in policies.tolist():
+            augment_batch(loop.space, policy, data, torch.Generator(),
+                          loop.channel_order)
+
+    def optimizer_step():
+        for p in loop.gradients.params:
+            p.grad = torch.zeros_like(p)
+        runner.optim_wrapper.step()
+        runner.optim_wrapper.zero_grad()
+
+    parts = dict(
+        search=lambda: loop.search_step(train_batch),
+        bare=lambda: bare_passes(runner, loop, train_batch, val_batch),
+        augment=augment_all,
+        step=optimizer_step)
+    times = {name: [] for name in parts}
+    for i in range(warmup + steps):
+        for name, part in parts.items():
+            seconds = timed(part, device)
+            if i >= warmup:
+                times[name].append(seconds)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 def main():
     args = parse_args()
     with tempfile.TemporaryDirectory() as work_dir:
-        runner, loop = build_loop(args, work_dir)
-        train_batch = next(iter(loop.dataloader))
-        val_batch = next(iter(loop.policy_dataloader))
-        loop._val_batches = iter(lambda: val_batch, None)
-        model = runner.model
-        data = model.data_preprocessor.cast_data(train_batch)
-        policies = loop.policy.sample(loop.num_policies, torch.Generator())
-
-        def augment_all():
-            for policy in policies.tolist():
-                augment_batch(loop.space, policy, data, torch.Generator(),
-                              loop.channel_order)
-
-        def optimizer_step():
-            for p in loop.gradients.params:
-                p.grad = torch.zeros_like(p)
-            runner.optim_wrapper.step()
-            runner.optim_wrapper.zero_grad()
-
-        search, bare, augment, step = [], [], [], []
-        for i in range(args.warmup + args.steps):
-            times = (
-                timed(lambda: loop.search_step(train_batch), args.device),
-                timed(
-                    lambda: bare_passes(runner, loop, train_batch, val_batch),
-                    args.device), timed(augment_all, args.device),
-                timed(optimizer_step, args.device))
-            if i >= args.warmup:
-                for store, value in zip((search, bare, augment, step), times):
-                    store.append(value)
-    med = {
-        k: statistics.median(v)
-        for k, v in dict(search=search, bare=bare, augment=augment,
-                         step=step).items()
-    }
+        channels = 1 if args.model == 'lenet5' else 3
+        runner, loop = build_loop(
+            classifier(args.model),
+            fashion_batches(args.train_batch, channels, 0),
+            fashion_batches(args.val_batch, channels, 10000),
+            work_dir,
+            device=args.device,
+            amp=args.amp,
+            space=args.space,
+            num_policies=args.num_policies)
+        med = measure(runner, loop, args.steps, args.warmup, args.device)
     rest = med['search'] - med['bare'] - med['augment'] - med['step']
     print(f'{args.model} on {args.device}, train batch {args.train_batch}, '
           f'val batch {args.val_batch}, L-hat {args.num_policies}, space '

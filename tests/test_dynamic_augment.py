@@ -225,3 +225,25 @@ def test_copies_and_pickles(tmp_path):
     assert len(restored({'img': np.zeros((4, 4), np.uint8)})['ddas_ops']) \
         == 2
     assert 'smooth=1' in repr(transform)
+
+
+def test_either_kernel_set_replays_the_same(tmp_path):
+    """``backend`` forces a kernel set; both give what the op defines (the
+    flips and the inversion are exact in both)."""
+    img = np.random.default_rng(0).integers(0, 256, (24, 40, 3), np.uint8)
+    outs = {}
+    policy = write_policy(tmp_path / 'p.json',
+                          [(name, None) for name in NUMPY_OPS],
+                          [(1.0, [0, 0.5, 0.5, 0])])
+    for backend in ('cv2', 'torch'):
+        transform = DynamicDDASAugment(policy, backend=backend)
+        transform.replay_progress.set(0.0)
+        np.random.seed(0)
+        outs[backend] = transform({'img': img.copy()})
+    assert outs['cv2']['ddas_ops'] == outs['torch']['ddas_ops']
+    np.testing.assert_array_equal(outs['cv2']['img'], outs['torch']['img'])
+    with pytest.raises(ValueError, match='backend'):
+        DynamicDDASAugment(
+            write_policy(tmp_path / 'q.json', [('Invert', None)],
+                         [(1.0, [1.0])], num_ops=1),
+            backend='gpu')

@@ -12,18 +12,8 @@ from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 from test_ops_common import one_thread  # noqa: F401 (autouse fixture)
 
 from ddas_mm.ops import OPS, apply_op
+from ddas_mm.testing.kernel_agreement import image_disagreement
 
-# Both kernels copy whole pixels for these geometric ops.
-EXACT_GEOMETRIC = ('FlipLR', 'FlipUD', 'Rotate90', 'TranslateX', 'TranslateY',
-                   'TranslateX_BBox', 'TranslateY_BBox')
-# Bilinear resampling: OpenCV quantises sample positions to 1/32 pixel and
-# interpolation weights to 1/1024, torch computes in float32: up to a few
-# levels apart where the image changes fast.
-BILINEAR_GEOMETRIC = ('Rotate', 'ShearX', 'ShearY', 'Rotate_BBox',
-                      'ShearX_BBox', 'ShearY_BBox', 'Rotate_Only_BBoxes',
-                      'ShearX_Only_BBoxes', 'ShearY_Only_BBoxes')
-BILINEAR_MAX_DIFF = 6
-BILINEAR_MAX_SHARE_ABOVE_1 = 0.05
 
 
 @pytest.fixture(scope='module')
@@ -70,14 +60,8 @@ def test_cv2_and_torch_kernels_agree(name, photo_bgr):
                     box_prob=1.0)
             (cv_img, cv_boxes), (torch_img, torch_boxes) = outs.values()
             assert torch.equal(cv_boxes, torch_boxes)
-            diff = (cv_img.int() - torch_img.int()).abs()
-            if name in BILINEAR_GEOMETRIC:
-                assert diff.max() <= BILINEAR_MAX_DIFF
-                assert (diff > 1).float().mean() <= BILINEAR_MAX_SHARE_ABOVE_1
-            elif name in EXACT_GEOMETRIC:
-                assert diff.max() == 0
-            else:
-                assert diff.max() <= 1, (level, sign)
+            assert image_disagreement(name, cv_img, torch_img) is None, (
+                level, sign)
 
 
 def pil_reference(name, rgb, level, sign):
@@ -148,3 +132,22 @@ def test_cv2_backend_keeps_the_hwc_buffer_layout(photo_bgr):
     """
     out, _ = apply_op('Rotate', as_tensor(photo_bgr), level=4, sign=1)
     assert as_array(out).flags['C_CONTIGUOUS']
+
+
+def test_disagreement_bounds_catch_what_they_bound():
+    """The bounds the GPU check applies to the two kernel sets."""
+    from ddas_mm.testing.kernel_agreement import box_disagreement
+    img = torch.zeros(1, 3, 10, 10, dtype=torch.uint8)
+    off_by = {k: img.clone() for k in (1, 2, 7)}
+    for k, other in off_by.items():
+        other[0, 0, 0, 0] = k
+    assert image_disagreement('TranslateX', img, img) is None
+    assert image_disagreement('TranslateX', img, off_by[1])
+    assert image_disagreement('Color', img, off_by[1]) is None
+    assert image_disagreement('Color', img, off_by[2])
+    assert image_disagreement('Rotate', img, off_by[2]) is None  # 1 pixel
+    assert image_disagreement('Rotate', img, off_by[7])
+    boxes = [torch.tensor([[1., 2., 3., 4.]])]
+    assert box_disagreement(boxes, [boxes[0] + 5e-4]) is None
+    assert box_disagreement(boxes, [boxes[0] + 2e-3])
+    assert box_disagreement(boxes, None)

@@ -10,7 +10,7 @@ from mmcv.transforms import BaseTransform
 from mmengine.dist import get_rank
 from mmengine.registry import TRANSFORMS
 
-from ddas_mm.ops import CHANNEL_ORDERS, nondegenerate_boxes
+from ddas_mm.ops import BACKENDS, CHANNEL_ORDERS, nondegenerate_boxes
 from ddas_mm.policy.schedule import PolicySchedule
 from .progress import ReplayProgress
 
@@ -67,15 +67,23 @@ class DynamicDDASAugment(BaseTransform):
             (1: none). Defaults to 1.
         channel_order (str): 'bgr' (MM pipelines) or 'rgb', for the colour
             ops. Defaults to 'bgr'.
+        backend (str, optional): 'cv2' or 'torch' forces a kernel set (see
+            :func:`~ddas_mm.ops.apply_op`); None, the default, takes the
+            faster one for one image on the CPU, OpenCV's.
     """
 
     def __init__(self,
                  policy: str,
                  smooth: int = 1,
-                 channel_order: str = 'bgr'):
+                 channel_order: str = 'bgr',
+                 backend: Optional[str] = None):
         if channel_order not in CHANNEL_ORDERS:
             raise ValueError(f'channel_order must be one of {CHANNEL_ORDERS}, '
                              f'got {channel_order!r}')
+        if backend not in (None, ) + BACKENDS:
+            raise ValueError(f'backend must be None or one of {BACKENDS}, '
+                             f'got {backend!r}')
+        self.backend = backend
         self.policy = policy
         self.smooth = smooth
         self.channel_order = channel_order
@@ -183,7 +191,8 @@ class DynamicDDASAugment(BaseTransform):
             chw,
             boxes,
             generator=generator,
-            channel_order=self.channel_order)
+            channel_order=self.channel_order,
+            backend=self.backend)
         hwc = chw.permute(1, 2, 0).numpy()
         results['img'] = np.ascontiguousarray(hwc[..., 0] if gray else hwc)
         if boxes is not None:
@@ -203,7 +212,8 @@ class DynamicDDASAugment(BaseTransform):
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(policy={self.policy!r}, '
                 f'smooth={self.smooth}, channel_order='
-                f'{self.channel_order!r}, epochs={len(self.schedule)}, '
+                f'{self.channel_order!r}, backend={self.backend!r}, '
+                f'epochs={len(self.schedule)}, '
                 f'K={self.space.K}, num_ops={self.space.num_ops})')
 
 

@@ -155,12 +155,13 @@ class SearchSpace:
               boxes=None,
               sign=None,
               generator: Optional[torch.Generator] = None,
-              channel_order: str = 'bgr'):
+              channel_order: str = 'bgr',
+              backend: Optional[str] = None):
         """Apply the candidates ``indices[0]``, ``indices[1]``, ... in turn.
 
         Args:
             indices (Sequence[int] | Tensor): Candidate indices.
-            img, boxes, sign, generator, channel_order: As in
+            img, boxes, sign, generator, channel_order, backend: As in
                 :func:`~ddas_mm.ops.apply_op`; every op of the sequence gets
                 the same ``sign`` argument (None: each draws its own).
 
@@ -180,7 +181,8 @@ class SearchSpace:
                                   level,
                                   sign,
                                   channel_order=channel_order,
-                                  generator=generator)
+                                  generator=generator,
+                                  backend=backend)
         return img, boxes
 
     def __eq__(self, other) -> bool:
