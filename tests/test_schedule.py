@@ -134,6 +134,39 @@ def test_mean_filter_on_p_tp_only():
             schedule.smoothed(bad)
 
 
+
+def test_replay_variants_hold_what_they_name():
+    """The paper's Table 6 (the last epoch's p_tp and/or p_o for all of
+    training), the search's starting policy, and Table 5's constant p_tp."""
+    schedule = make_schedule([0.1, 0.5, 0.3, 0.7])  # p_o one-hot 0, 1, 2, 0
+    last_p_o = [1, 0, 0]
+    held = schedule.replayed('last')
+    assert held.p_tp.tolist() == [0.7] * 4
+    assert held.p_o.tolist() == [last_p_o] * 4
+    held_tp = schedule.replayed('last_p_tp')
+    assert held_tp.p_tp.tolist() == [0.7] * 4
+    np.testing.assert_array_equal(held_tp.p_o, schedule.p_o)
+    held_po = schedule.replayed('last_p_o')
+    assert held_po.p_tp.tolist() == schedule.p_tp.tolist()
+    assert held_po.p_o.tolist() == [last_p_o] * 4
+    assert schedule.replayed('dynamic').p_tp.tolist() == [0.1, 0.5, 0.3, 0.7]
+    constant = schedule.with_p_tp(0.2)
+    assert constant.p_tp.tolist() == [0.2] * 4
+    np.testing.assert_array_equal(constant.p_o, schedule.p_o)
+    # The schedule itself is untouched.
+    assert schedule.p_tp.tolist() == [0.1, 0.5, 0.3, 0.7]
+
+    with pytest.raises(ValueError, match='init_tp'):
+        schedule.replayed('initial')
+    schedule.meta['init_tp'] = 0.35
+    initial = schedule.replayed('initial')
+    assert initial.p_tp.tolist() == [0.35] * 4
+    np.testing.assert_allclose(initial.p_o, np.full((4, 3), 1 / 3))
+    with pytest.raises(ValueError, match="'dynamic', 'last'"):
+        schedule.replayed('fixed')
+    with pytest.raises(ValueError, match='p_tp must be a probability'):
+        schedule.with_p_tp(1.5)
+
 def _epochs(**record):
     base = {'epoch': 1, 'p_tp': 0.3, 'p_o': [0.2, 0.3, 0.5]}
     base.update(record)

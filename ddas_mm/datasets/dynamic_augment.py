@@ -70,13 +70,23 @@ class DynamicDDASAugment(BaseTransform):
         backend (str, optional): 'cv2' or 'torch' forces a kernel set (see
             :func:`~ddas_mm.ops.apply_op`); None, the default, takes the
             faster one for one image on the CPU, OpenCV's.
+        replay (str): 'dynamic' (the default: each stage its search epoch's
+            policy), or a variant of the paper's Table 6: 'last' (the last
+            search epoch's policy for all of training), 'last_p_tp' /
+            'last_p_o' (only that one held), or 'initial' (the search's
+            starting policy, uniform p_o); see
+            :meth:`~ddas_mm.policy.PolicySchedule.replayed`.
+        p_tp (float, optional): a constant p_tp instead of the searched one
+            (the paper's Table 5); p_o as ``replay`` says.
     """
 
     def __init__(self,
                  policy: str,
                  smooth: int = 1,
                  channel_order: str = 'bgr',
-                 backend: Optional[str] = None):
+                 backend: Optional[str] = None,
+                 replay: str = 'dynamic',
+                 p_tp: Optional[float] = None):
         if channel_order not in CHANNEL_ORDERS:
             raise ValueError(f'channel_order must be one of {CHANNEL_ORDERS}, '
                              f'got {channel_order!r}')
@@ -87,7 +97,12 @@ class DynamicDDASAugment(BaseTransform):
         self.policy = policy
         self.smooth = smooth
         self.channel_order = channel_order
-        self.schedule = PolicySchedule.load(policy).smoothed(smooth)
+        self.replay = replay
+        self.constant_p_tp = p_tp
+        self.schedule = PolicySchedule.load(policy).smoothed(smooth).replayed(
+            replay)
+        if p_tp is not None:
+            self.schedule = self.schedule.with_p_tp(p_tp)
         self.space = self.schedule.space
         self._labels = self.space.labels()
         # Inverse-CDF sampling table per record; the last column is the
@@ -213,6 +228,7 @@ class DynamicDDASAugment(BaseTransform):
         return (f'{type(self).__name__}(policy={self.policy!r}, '
                 f'smooth={self.smooth}, channel_order='
                 f'{self.channel_order!r}, backend={self.backend!r}, '
+                f'replay={self.replay!r}, p_tp={self.constant_p_tp!r}, '
                 f'epochs={len(self.schedule)}, '
                 f'K={self.space.K}, num_ops={self.space.num_ops})')
 

@@ -21,17 +21,17 @@ unsearched policy.
 """
 import json
 import math
-import os
-import os.path as osp
-import tempfile
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
 
+from ddas_mm.fileio import write_atomically
 from ddas_mm.ops import SearchSpace
 
 POLICY_FORMAT = 'ddas-policy/1'
+# How a schedule can be replayed (see PolicySchedule.replayed).
+REPLAY_MODES = ('dynamic', 'last', 'last_p_tp', 'last_p_o', 'initial')
 # How far the sum of a record's p_o may be from 1: a float32 softmax written
 # with full precision is within 1e-6; 1e-4 also admits hand-rounded files.
 SUM_TOLERANCE = 1e-4
@@ -202,6 +202,55 @@ class PolicySchedule:
         out._p_o = list(self._p_o)
         return out
 
+    def replayed(self, mode: str) -> 'PolicySchedule':
+        """Return a copy that replays the records another way.
+
+        The variants of the paper's Table 6 and the search's starting point:
+
+        - ``'dynamic'``: the records as they are (this schedule);
+        - ``'last'``: p_tp and p_o of the last search epoch at every record;
+        - ``'last_p_tp'``: the last p_tp everywhere, p_o per epoch;
+        - ``'last_p_o'``: the last p_o everywhere, p_tp per epoch;
+        - ``'initial'``: the policy the search started from, uniform p_o
+          and p_tp = ``meta['init_tp']``, at every record.
+
+        Args:
+            mode (str): one of :data:`REPLAY_MODES`.
+
+        Returns:
+            PolicySchedule: a schedule of as many records.
+        """
+        if mode not in REPLAY_MODES:
+            raise ValueError(f'replay mode must be one of {REPLAY_MODES}, '
+                             f'got {mode!r}')
+        out = PolicySchedule(self.space, self.meta)
+        out._p_tp, out._p_o = list(self._p_tp), list(self._p_o)
+        if mode in ('last', 'last_p_tp'):
+            out._p_tp = [self._p_tp[-1]] * len(self)
+        if mode in ('last', 'last_p_o'):
+            out._p_o = [self._p_o[-1]] * len(self)
+        if mode == 'initial':
+            if 'init_tp' not in self.meta:
+                raise ValueError(
+                    'The policy has no "init_tp" in its "meta" (the p_tp '
+                    "the search started from), which replay mode 'initial' "
+                    'needs: add it to the file, or replay a file the search '
+                    'wrote.')
+            out._p_tp = [float(self.meta['init_tp'])] * len(self)
+            out._p_o = [np.full(self.space.K, 1 / self.space.K)] * len(self)
+        return out
+
+    def with_p_tp(self, p_tp: float) -> 'PolicySchedule':
+        """Return a copy with a constant p_tp (the paper's Table 5), p_o per
+        epoch as recorded."""
+        p_o = self._p_o[0] if self._p_o else np.zeros(self.space.K)
+        problem = _check_record(p_tp, p_o, self.space.K)
+        if problem:
+            raise ValueError(f'constant p_tp: {problem}')
+        out = PolicySchedule(self.space, self.meta)
+        out._p_tp, out._p_o = [float(p_tp)] * len(self), list(self._p_o)
+        return out
+
     # --------------------------------------------------------------- JSON
     def to_dict(self) -> Dict[str, Any]:
         """Return the policy file's content (format ``ddas-policy/1``)."""
@@ -225,25 +274,7 @@ class PolicySchedule:
         Args:
             path (str): the file to write; missing folders are created.
         """
-        folder = osp.dirname(osp.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            dir=folder, prefix=f'.{osp.basename(path)}.', suffix='.tmp')
-        try:
-            with os.fdopen(fd, 'w') as f:
-                f.write(_format_policy(self.to_dict()))
-                f.flush()
-                os.fsync(f.fileno())
-            # mkstemp makes the file private (0600); give it the permissions
-            # an ordinary new file gets, so other users can replay it.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-            os.replace(tmp, path)
-        except BaseException:
-            if osp.exists(tmp):
-                os.remove(tmp)
-            raise
+        write_atomically(path, _format_policy(self.to_dict()))
 
     @classmethod
     def from_dict(cls,
