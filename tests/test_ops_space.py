@@ -4,7 +4,7 @@ import json
 import pytest
 import torch
 
-from ddas_mm.ops import SearchSpace, apply_op
+from ddas_mm.ops import PRESETS, SearchSpace, apply_op
 
 # The paper's CIFAR space as DESIGN.md lists it.
 CIFAR_LEVELLESS = [
@@ -58,6 +58,13 @@ def test_coco_is_zoph_et_al_detection_set():
     assert not SearchSpace('cifar').has_bbox_ops
 
 
+
+def test_grey_is_cifar_without_color():
+    """Color changes nothing where the channels are equal."""
+    grey, cifar = SearchSpace('grey'), SearchSpace('cifar')
+    assert grey.candidates == [c for c in cifar.candidates if c[0] != 'Color']
+    assert grey.K == 63
+
 def test_sanity_replaces_rotate_with_rotate90_one_level_each():
     space = SearchSpace('sanity')
     names = [name for name, _ in space.candidates]
@@ -93,7 +100,7 @@ def test_dict_round_trip_in_the_policy_file_format():
             'level': None
         }]
     }
-    for preset in ('cifar', 'imagenet', 'coco', 'sanity'):
+    for preset in PRESETS:
         space = SearchSpace(preset, num_ops=3)
         again = SearchSpace.from_dict(json.loads(json.dumps(space.to_dict())))
         assert again == space
@@ -103,7 +110,7 @@ def test_dict_round_trip_in_the_policy_file_format():
 @pytest.mark.parametrize('kwargs, message', [
     (dict(), 'exactly one'),
     (dict(preset='cifar', ops=[('Rotate', 2)]), 'exactly one'),
-    (dict(preset='svhn'), 'cifar, imagenet, coco, sanity'),
+    (dict(preset='svhn'), 'cifar, imagenet, coco, grey, sanity'),
     (dict(ops=[('Rotato', 2)]), 'valid ops: Identity'),
     (dict(ops=[('Rotate', None)]), 'Rotate needs an integer level'),
     (dict(ops=[('Equalize', 2)]), 'Equalize takes no level'),

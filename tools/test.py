@@ -1,8 +1,10 @@
 """Test (evaluate) a checkpoint with an OpenMMLab config."""
 import argparse
 
+from mmengine.dist import get_rank
 from mmengine.runner import Runner
 
+from ddas_mm.experiment.harness import write_json
 from ddas_mm.utils import (add_launch_arguments, finish_distributed,
                            load_config, setup_cpu_distributed)
 
@@ -13,6 +15,8 @@ def parse_args():
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
         '--out', help='dump the predictions to a pickle file (.pkl)')
+    parser.add_argument(
+        '--metrics-out', help='write the test metrics to a JSON file')
     add_launch_arguments(parser)
     return parser.parse_args()
 
@@ -31,7 +35,9 @@ def main():
             dict(type='DumpResults', out_file_path=args.out))
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
-    runner.test()
+    metrics = runner.test()
+    if args.metrics_out is not None and get_rank() == 0:
+        write_json(args.metrics_out, metrics)
     finish_distributed()
 
 

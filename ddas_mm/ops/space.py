@@ -50,6 +50,13 @@ PRESETS: Dict[str, Preset] = {
     # 4 + 21 x 3 = 67 candidates.
     'coco':
     Preset(DETECTION_OPS, (2, 6, 10)),
+    # Greyscale images: the cifar space without Color, which changes nothing
+    # where the channels are equal; 8 + 11 x 5 = 63 candidates.
+    'grey':
+    Preset(
+        CLASSIFICATION_LEVELLESS_OPS +
+        tuple(op for op in CLASSIFICATION_MAGNITUDE_OPS if op != 'Color'),
+        (2, 4, 6, 8, 10)),
     # Paper section 4.1: Rotate90 in place of Rotate, one level per op.
     'sanity':
     Preset(
@@ -68,7 +75,8 @@ class SearchSpace:
     their index in this order.
 
     Args:
-        preset (str | None): 'cifar', 'imagenet', 'coco' or 'sanity'.
+        preset (str | None): 'cifar', 'imagenet', 'coco', 'grey' or
+            'sanity'.
         ops (Sequence | None): Candidates as ``(name, level)`` pairs or
             ``{'name': ..., 'level': ...}`` dicts (level None for ops without
             one). Give exactly one of ``preset`` and ``ops``.

@@ -1,0 +1,333 @@
+"""Search, retrain every arm for every seed, test: a policy comparison.
+
+An experiment file is an mmengine config with these keys:
+
+- ``search`` (str): the search config; the search runs first when its
+  policy file is missing or short of epochs (and resumes when it stopped);
+- ``retrain`` (str): the retraining config, with a ``DynamicDDASAugment``
+  in its train pipeline;
+- ``arms`` (list[str]): see :mod:`ddas_mm.experiment.arms`;
+- ``seeds`` (list[int]): one run per arm and seed;
+- ``metric`` (str): the test metric compared, e.g. ``'accuracy/top1'``;
+- ``search_cfg_options``, ``retrain_cfg_options`` (dict, optional): applied
+  like ``--cfg-options`` to the search and to every retraining;
+- ``custom_arms`` (dict, optional): arm name to the transforms that replace
+  the ``DynamicDDASAugment``.
+
+Paths in the file are relative to the directory the tool runs in, as the
+paths of ``tools/train.py``. Every run goes through ``tools/train.py`` and
+``tools/test.py`` (``tools/dist_train.sh`` / ``dist_test.sh`` with several
+processes) in a process of its own; its ``result.json`` is the record that
+it finished, so an interrupted experiment continues where it stopped.
+"""
+import copy
+import json
+import os
+import os.path as osp
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Callable, Dict, List, NamedTuple, Optional
+
+from mmengine.config import Config
+
+from ddas_mm.fileio import write_atomically
+from ddas_mm.policy import PolicySchedule
+from .arms import arm_transforms, check_arm
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+REQUIRED = {'search': str, 'retrain': str, 'arms': list, 'seeds': list,
+            'metric': str}
+OPTIONAL = {'search_cfg_options': dict, 'retrain_cfg_options': dict,
+            'custom_arms': dict}
+RESULT_FILE = 'result.json'
+
+
+class Run(NamedTuple):
+    """One retraining: an arm, a seed and its folder."""
+    arm: str
+    seed: int
+    work_dir: str
+
+
+def _fail(path: str, problem: str):
+    raise ValueError(f'Experiment {path}: {problem}')
+
+
+def load_experiment(path: str) -> Config:
+    """Read an experiment file and check it, before anything runs.
+
+    Args:
+        path (str): the experiment file.
+
+    Returns:
+        Config: the experiment.
+
+    Raises:
+        ValueError: naming the file, the key and the fix.
+    """
+    if not osp.isfile(path):
+        raise ValueError(f'Experiment file {path} does not exist.')
+    experiment = Config.fromfile(path)
+    for key, kind in {**REQUIRED, **OPTIONAL}.items():
+        if key not in experiment:
+            if key in REQUIRED:
+                _fail(path, f'"{key}" is missing; an experiment needs '
+                      f'{sorted(REQUIRED)}.')
+            continue
+        if not isinstance(experiment[key], kind):
+            _fail(path, f'"{key}" must be a {kind.__name__}, got '
+                  f'{type(experiment[key]).__name__}.')
+    for key in ('search', 'retrain'):
+        if not osp.isfile(experiment[key]):
+            _fail(path, f'the {key} config {experiment[key]} does not '
+                  f'exist (paths are relative to {os.getcwd()}).')
+    if not experiment.arms or not experiment.seeds:
+        _fail(path, '"arms" and "seeds" must not be empty.')
+    if any(isinstance(s, bool) or not isinstance(s, int)
+           for s in experiment.seeds):
+        _fail(path, f'"seeds" must be integers, got {experiment.seeds}.')
+    if len(set(experiment.arms)) != len(experiment.arms):
+        _fail(path, f'"arms" repeats an arm: {experiment.arms}.')
+    for arm in experiment.arms:
+        try:
+            check_arm(arm, experiment.get('custom_arms'))
+        except ValueError as err:
+            _fail(path, str(err))
+    return experiment
+
+
+def _find_augments(node, found: List[dict]) -> List[dict]:
+    """Every DynamicDDASAugment config in a (nested) config."""
+    if isinstance(node, dict):
+        if node.get('type') == 'DynamicDDASAugment':
+            found.append(node)
+        for value in node.values():
+            _find_augments(value, found)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _find_augments(value, found)
+    return found
+
+
+def _replace_augment(node, make: Callable[[dict], List[dict]]):
+    """Put ``make(augment)`` in place of every DynamicDDASAugment of a
+    pipeline list, anywhere in the config."""
+    if isinstance(node, dict):
+        return type(node)({k: _replace_augment(v, make)
+                           for k, v in node.items()})
+    if isinstance(node, (list, tuple)):
+        out = []
+        for value in node:
+            if isinstance(value, dict) and value.get(
+                    'type') == 'DynamicDDASAugment':
+                out.extend(make(value))
+            else:
+                out.append(_replace_augment(value, make))
+        return out
+    return node
+
+
+class Experiment:
+    """A policy comparison laid out in a work dir.
+
+    Args:
+        path (str): the experiment file.
+        work_dir (str, optional): where everything goes; defaults to
+            ``work_dirs/<experiment file name>``.
+    """
+
+    def __init__(self, path: str, work_dir: Optional[str] = None):
+        self.path = path
+        self.cfg = load_experiment(path)
+        name = osp.splitext(osp.basename(path))[0]
+        self.work_dir = osp.abspath(work_dir or osp.join('work_dirs', name))
+        self.search_dir = osp.join(self.work_dir, 'search')
+        self.policy_file = osp.join(self.search_dir, 'ddas_policy.json')
+        retrain = Config.fromfile(self.cfg.retrain)
+        retrain.merge_from_dict(self.cfg.get('retrain_cfg_options', {}))
+        if not _find_augments(retrain.get('train_dataloader'), []):
+            _fail(path, f'the retrain config {self.cfg.retrain} has no '
+                  f'DynamicDDASAugment in its train pipeline; the arms '
+                  f'replace it.')
+        self.retrain = retrain
+        self.task = ('detection' if retrain.get('default_scope') == 'mmdet'
+                     else 'classification')
+        for arm in self.cfg.arms:  # e.g. trivialaugment for detection
+            try:
+                self.arm_config(arm, self.cfg.seeds[0])
+            except ValueError as err:
+                _fail(path, str(err))
+
+    # --------------------------------------------------------------- runs
+    @property
+    def runs(self) -> List[Run]:
+        """Every (arm, seed) run, arm by arm."""
+        return [
+            Run(arm, seed,
+                osp.join(self.work_dir, 'runs', arm, f'seed{seed}'))
+            for arm in self.cfg.arms for seed in self.cfg.seeds
+        ]
+
+    def arm_config(self, arm: str, seed: int) -> Config:
+        """The retraining config of one run: the arm's transforms where the
+        DynamicDDASAugment was, the searched policy, the seed."""
+        cfg = copy.deepcopy(self.retrain)
+
+        def make(augment: dict) -> List[dict]:
+            augment = dict(augment, policy=self.policy_file)
+            return arm_transforms(arm, augment, self.task,
+                                  self.cfg.get('custom_arms'))
+
+        # Everywhere, the config's pipeline variables included.
+        for key in list(cfg.keys()):
+            cfg[key] = _replace_augment(cfg[key], make)
+        cfg.randomness = dict(cfg.get('randomness', {}), seed=seed)
+        return cfg
+
+    def search_done(self) -> bool:
+        """Whether the policy file holds every search epoch."""
+        if not osp.isfile(self.policy_file):
+            return False
+        search = Config.fromfile(self.cfg.search)
+        search.merge_from_dict(self.cfg.get('search_cfg_options', {}))
+        schedule = PolicySchedule.load(self.policy_file)
+        return len(schedule) >= search.train_cfg.max_epochs
+
+    def finished(self) -> Dict[Run, dict]:
+        """The runs whose result files exist, with their results."""
+        done = {}
+        for run in self.runs:
+            path = osp.join(run.work_dir, RESULT_FILE)
+            if osp.isfile(path):
+                with open(path) as f:
+                    done[run] = json.load(f)
+        return done
+
+
+def write_json(path: str, content) -> None:
+    """Write JSON atomically; numpy numbers as Python's."""
+    write_atomically(
+        path,
+        json.dumps(
+            content,
+            indent=1,
+            default=lambda v: v.item() if hasattr(v, 'item') else str(v)))
+
+
+class ToolLauncher:
+    """Runs tools/train.py and tools/test.py as a user would.
+
+    Args:
+        gpus (int): processes per run; more than 1 goes through
+            tools/dist_train.sh and tools/dist_test.sh (torchrun).
+        env (dict, optional): more environment variables for the tools.
+    """
+
+    def __init__(self, gpus: int = 1, env: Optional[dict] = None):
+        self.gpus = gpus
+        self.env = dict(os.environ, PYTHON=sys.executable, **(env or {}))
+
+    def _command(self, tool: str, *args) -> List[str]:
+        if self.gpus > 1:
+            return ['bash', osp.join(REPO, 'tools', f'dist_{tool}.sh'),
+                    args[0], str(self.gpus), *args[1:]]
+        return [sys.executable, osp.join(REPO, 'tools', f'{tool}.py'), *args]
+
+    def run(self, tool: str, *args, log: str) -> None:
+        """Run a tool, its output into ``log``; raise if it fails."""
+        os.makedirs(osp.dirname(log), exist_ok=True)
+        with open(log, 'w') as out:
+            code = subprocess.run(self._command(tool, *args), env=self.env,
+                                  stdout=out, stderr=subprocess.STDOUT
+                                  ).returncode
+        if code:
+            with open(log) as f:
+                tail = f.read()[-3000:]
+            raise RuntimeError(f'{tool} failed (exit {code}); the end of '
+                               f'{log}:\n{tail}')
+
+
+def run_search(experiment: Experiment, launcher: ToolLauncher) -> float:
+    """Run (or resume) the search unless its policy file is complete.
+
+    Returns:
+        float: seconds it took here (0 if it was done before).
+    """
+    if experiment.search_done():
+        return 0.0
+    start = time.time()
+    options = [f'{k}={v}' for k, v in experiment.cfg.get(
+        'search_cfg_options', {}).items()]
+    launcher.run('train', experiment.cfg.search, '--work-dir',
+                 experiment.search_dir, '--resume',
+                 *(['--cfg-options', *options] if options else []),
+                 log=osp.join(experiment.search_dir, 'search.log'))
+    if not experiment.search_done():
+        raise RuntimeError(f'The search ended without a complete policy '
+                           f'file {experiment.policy_file}.')
+    seconds = time.time() - start
+    write_json(osp.join(experiment.search_dir, 'search_time.json'),
+               dict(seconds=seconds))
+    return seconds
+
+
+def run_one(experiment: Experiment, run: Run,
+            launcher: ToolLauncher) -> dict:
+    """Retrain and test one arm and seed; a half-finished run is redone.
+
+    Returns:
+        dict: the run's result (also in its ``result.json``).
+    """
+    if osp.isdir(run.work_dir):
+        shutil.rmtree(run.work_dir)
+    os.makedirs(run.work_dir)
+    config = osp.join(run.work_dir, 'config.py')
+    experiment.arm_config(run.arm, run.seed).dump(config)
+    start = time.time()
+    launcher.run('train', config, '--work-dir', run.work_dir,
+                 log=osp.join(run.work_dir, 'train.log'))
+    with open(osp.join(run.work_dir, 'last_checkpoint')) as f:
+        checkpoint = f.read().strip()
+    metrics_file = osp.join(run.work_dir, 'test_metrics.json')
+    launcher.run('test', config, checkpoint, '--work-dir',
+                 osp.join(run.work_dir, 'test'), '--metrics-out',
+                 metrics_file, log=osp.join(run.work_dir, 'test.log'))
+    with open(metrics_file) as f:
+        metrics = json.load(f)
+    metric = experiment.cfg.metric
+    if metric not in metrics:
+        raise RuntimeError(f'The test of {run.work_dir} gave {sorted(metrics)}'
+                           f', not {metric!r}.')
+    result = dict(arm=run.arm, seed=run.seed, metric=metric,
+                  value=float(metrics[metric]),
+                  wall_time=time.time() - start,
+                  policy=experiment.policy_file)
+    write_json(osp.join(run.work_dir, RESULT_FILE), result)
+    return result
+
+
+def check_metric(experiment: Experiment, num_samples: int = 4) -> None:
+    """Test the untrained network of the first run on a few test samples and
+    check that the evaluator gives the experiment's metric.
+
+    Raises:
+        ValueError: naming the metric, the keys there are and the fix.
+    """
+    from mmengine.runner import Runner
+    cfg = experiment.arm_config('none', experiment.cfg.seeds[0])
+    cfg.test_dataloader.dataset.indices = num_samples
+    cfg.test_dataloader.batch_size = num_samples
+    cfg.test_dataloader.num_workers = 0
+    cfg.test_dataloader.persistent_workers = False
+    cfg.log_level = 'WARNING'
+    cfg.load_from = None
+    with tempfile.TemporaryDirectory() as work_dir:
+        cfg.work_dir = work_dir
+        metrics = Runner.from_cfg(cfg).test()
+    if experiment.cfg.metric not in metrics:
+        _fail(experiment.path, f'the retrain config\'s test evaluator gives '
+              f'{sorted(metrics)}, not "metric" = '
+              f'{experiment.cfg.metric!r}; pick one of those.')

@@ -1,0 +1,195 @@
+"""tools/analysis/compare_policies.py: search, retrain every arm, compare.
+
+The whole harness runs once on a miniature experiment (every arm, one seed,
+one epoch on 64 images, through tools/train.py and tools/test.py), is killed
+after its first finished run and started again; the arms' pipelines are
+checked on their own, in this process, against a hand-written policy.
+"""
+import collections
+import csv
+import os
+import os.path as osp
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from mmengine.dataset import Compose
+from mmengine.registry import init_default_scope
+from scipy.stats import chisquare
+
+from ddas_mm.experiment import Experiment
+from ddas_mm.ops import SearchSpace
+from ddas_mm.policy import PolicySchedule
+from tool_runner import REPO
+
+TOOL = osp.join(REPO, 'tools', 'analysis', 'compare_policies.py')
+EXPERIMENT = osp.join('tests', 'configs', 'experiment_tiny.py')
+OPS = ('Invert', 'FlipLR', 'FlipUD', 'Rotate90')
+
+
+def _start(work_dir, experiment=EXPERIMENT):
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHON=sys.executable)
+    return subprocess.Popen(
+        [sys.executable, TOOL, experiment, '--work-dir', work_dir],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True)
+
+
+def test_every_arm_runs_and_an_interrupted_experiment_continues(tmp_path):
+    work_dir = str(tmp_path / 'experiment')
+    first = osp.join(work_dir, 'runs', 'none', 'seed0', 'result.json')
+    harness = _start(work_dir)
+    deadline = time.time() + 300
+    while not osp.exists(first) and harness.poll() is None:
+        assert time.time() < deadline, 'no run finished in 5 minutes'
+        time.sleep(0.5)
+    harness.send_signal(signal.SIGKILL)
+    harness.communicate()
+    finished_before = os.stat(first).st_mtime_ns
+    searched_before = os.stat(osp.join(work_dir, 'search',
+                                       'ddas_policy.json')).st_mtime_ns
+
+    harness = _start(work_dir)
+    out, _ = harness.communicate(timeout=900)
+    assert harness.returncode == 0, out[-3000:]
+    started = [line for line in out.splitlines()
+               if line.startswith('[compare] ') and ', seed ' in line]
+    arms = Experiment(osp.join(REPO, EXPERIMENT), work_dir).cfg.arms
+    # The killed run (the second, if it had started) is redone; the
+    # finished one is not.
+    assert [line.split()[1].rstrip(',') for line in started] == arms[1:]
+    assert os.stat(first).st_mtime_ns == finished_before
+    assert os.stat(osp.join(work_dir, 'search',
+                            'ddas_policy.json')).st_mtime_ns == searched_before
+
+    with open(osp.join(work_dir, 'results.csv')) as f:
+        rows = list(csv.DictReader(f))
+    assert [r['arm'] for r in rows] == arms
+    assert all(0 <= float(r['value']) <= 100 for r in rows)
+    table = open(osp.join(work_dir, 'results.md')).read()
+    for arm in arms:
+        assert f'| {arm} | 1 |' in table
+    assert 'Search:' in table
+    assert os.path.getsize(osp.join(work_dir, 'results.png')) > 1000
+    # Each run trained with its arm: the dumped configs say so.
+    config = open(osp.join(work_dir, 'runs', 'ddas-fixed', 'seed0',
+                           'config.py')).read()
+    assert "replay='last'" in config
+    config = open(osp.join(work_dir, 'runs', 'none', 'seed0',
+                           'config.py')).read()
+    assert 'DynamicDDASAugment' not in config
+
+
+@pytest.fixture
+def experiment(tmp_path):
+    """The miniature experiment with a hand-written 3-epoch policy over 4
+    exactly computable ops: epoch e puts 0.7 on op e, and p_tp rises."""
+    experiment = Experiment(osp.join(REPO, EXPERIMENT), str(tmp_path))
+    schedule = PolicySchedule(
+        SearchSpace(ops=[(name, None) for name in OPS], num_ops=1),
+        meta=dict(init_tp=0.35))
+    for epoch, p_tp in enumerate((0.5, 0.6, 0.8)):
+        p_o = np.full(len(OPS), 0.1)
+        p_o[epoch] = 0.7
+        schedule.append(p_tp, p_o)
+    schedule.dump(experiment.policy_file)
+    init_default_scope('mmpretrain')
+    return experiment, schedule
+
+
+def _draws(experiment, arm, progress, samples=2000):
+    """The ops the arm's train pipeline applies to ``samples`` images."""
+    cfg = experiment.arm_config(arm, 0)
+    pipeline = Compose(cfg.train_dataloader.dataset.pipeline)
+    augment = [t for t in pipeline.transforms
+               if type(t).__name__ == 'DynamicDDASAugment']
+    for transform in augment:
+        transform.replay_progress.set(progress)
+    img = np.arange(28 * 28, dtype=np.uint8).reshape(28, 28)
+    return [tuple(pipeline({'img': img.copy(), 'gt_label': 0})
+                  ['data_samples'].get('ddas_ops', ()))
+            for _ in range(samples)], pipeline
+
+
+def _chi_square_p(counts, probabilities):
+    total = sum(counts)
+    return chisquare(counts, np.asarray(probabilities) * total).pvalue
+
+
+def test_none_has_no_augmenting_transform(experiment):
+    experiment, _ = experiment
+    drawn, pipeline = _draws(experiment, 'none', 0.0, samples=5)
+    assert [type(t).__name__ for t in pipeline.transforms] == [
+        'Resize', 'PackInputs']
+    assert set(drawn) == {()}
+
+
+def test_ddas_fixed_draws_from_the_last_record_at_every_stage(experiment):
+    experiment, schedule = experiment
+    for progress in (0.0, 0.5, 0.99):
+        drawn, _ = _draws(experiment, 'ddas-fixed', progress)
+        augmented = [ops[0] for ops in drawn if ops]
+        assert abs(len(augmented) / len(drawn) - 0.8) < 0.04
+        counts = collections.Counter(augmented)
+        assert _chi_square_p([counts[name] for name in OPS],
+                             schedule.p_o[-1]) > 0.001
+    # The dynamic arm, for contrast, follows the epochs.
+    drawn, _ = _draws(experiment, 'ddas', 0.0)
+    counts = collections.Counter(ops[0] for ops in drawn if ops)
+    assert counts.most_common(1)[0][0] == OPS[0]
+
+
+def test_constant_p_tp_augments_that_share(experiment):
+    experiment, _ = experiment
+    for progress in (0.0, 0.99):
+        drawn, _ = _draws(experiment, 'ddas-tp=0.2', progress)
+        share = sum(bool(ops) for ops in drawn) / len(drawn)
+        assert abs(share - 0.2) < 0.03  # 3.4 standard deviations
+
+
+def test_uniform_draws_ops_uniformly_at_the_initial_p_tp(experiment):
+    experiment, _ = experiment
+    drawn, _ = _draws(experiment, 'uniform', 0.99)
+    augmented = [ops[0] for ops in drawn if ops]
+    assert abs(len(augmented) / len(drawn) - 0.35) < 0.04
+    counts = collections.Counter(augmented)
+    assert _chi_square_p([counts[name] for name in OPS],
+                         [0.25] * 4) > 0.001
+
+
+def test_library_arms_run_on_grey_images(experiment):
+    experiment, _ = experiment
+    for arm in ('trivialaugment', 'randaugment', 'autoaugment'):
+        _, pipeline = _draws(experiment, arm, 0.0, samples=20)
+        assert 'GreyAsColour' in [type(t).__name__
+                                  for t in pipeline.transforms]
+
+
+def _write(tmp_path, **changes):
+    text = open(osp.join(REPO, EXPERIMENT)).read()
+    for key, value in changes.items():
+        text += f'\n{key} = {value!r}\n'
+    path = tmp_path / 'experiment.py'
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize('changes, message', [
+    (dict(arms=['none', 'ddas', 'cutmix']), "Unknown arm 'cutmix'"),
+    (dict(search='configs/ddas/no_such_search.py'),
+     'search config configs/ddas/no_such_search.py does not exist'),
+    (dict(metric='accuracy/top5'), "not \"metric\" = 'accuracy/top5'"),
+    (dict(seeds=[]), '"arms" and "seeds" must not be empty'),
+])
+def test_bad_experiments_fail_before_any_training(tmp_path, changes,
+                                                  message):
+    work_dir = str(tmp_path / 'work')
+    harness = _start(work_dir, _write(tmp_path, **changes))
+    out, _ = harness.communicate(timeout=300)
+    assert harness.returncode == 2, out[-2000:]
+    assert message in out
+    assert not osp.exists(osp.join(work_dir, 'search'))
+    assert not osp.exists(osp.join(work_dir, 'runs'))
