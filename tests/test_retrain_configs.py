@@ -37,8 +37,12 @@ EXPECTED = {
     'resnet50_imagenet_retrain.py': (270, 'imagenet',
                                      'resnet18_imagenet_search',
                                      AUTHORS_SMOOTHING),
-    # Not a paper setting: a hand-written example policy.
+    # Not paper settings: a hand-written example policy; the detection
+    # experiment's small RetinaNet.
     'lenet5_fashion-mnist_retrain.py': (10, 'cifar', 'policies', 1),
+    'retinanet-tiny_fashion-det_retrain.py': (12, 'coco',
+                                              'retinanet-tiny_fashion-det',
+                                              AUTHORS_SMOOTHING),
 }
 
 

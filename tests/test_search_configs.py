@@ -72,3 +72,31 @@ def test_retinanet_r50_search(tmp_path):
     loop = runner.train_loop
     assert (loop.space.K, loop.num_policies, loop.space.num_ops) == (67, 3, 2)
     assert runner.train_loop.num_skipped == 0
+
+
+def test_lenet5_fashion_mnist_search(tmp_path):
+    """The experiment's search: clean S_val, the grey space."""
+    cfg = Config.fromfile(osp.join(CONFIGS, 'lenet5_fashion-mnist_search.py'))
+    val = cfg.train_cfg.policy_dataloader.dataset.dataset
+    assert [t['type'] for t in val.pipeline] == ['Resize', 'PackInputs']
+    runner = _one_step(cfg, tmp_path, cfg.train_dataloader.dataset.dataset,
+                       val, batch_size=8)
+    loop = runner.train_loop
+    assert (loop.space.K, loop.num_policies, loop.space.num_ops) == (63, 3, 2)
+    assert cfg.train_cfg.max_epochs == 1  # 20 in the config, 1 here
+
+
+def test_retinanet_tiny_fashion_det_search(tmp_path):
+    """The detection experiment's search, on a few generated images."""
+    make_coco_detection_set(str(tmp_path / 'det'), num_images=4)
+    cfg = Config.fromfile(
+        osp.join(CONFIGS, 'retinanet-tiny_fashion-det_search.py'))
+    data = dict(
+        cfg.train_dataloader.dataset.dataset,
+        data_root=str(tmp_path / 'det'),
+        ann_file='annotations.json',
+        data_prefix=dict(img='images/'))
+    runner = _one_step(cfg, tmp_path, data, data, batch_size=2)
+    loop = runner.train_loop
+    assert (loop.space.K, loop.num_policies, loop.space.num_ops) == (67, 3, 2)
+    assert loop.num_skipped == 0

@@ -1,28 +1,14 @@
 # A tiny real mmdet RetinaNet search for tests: a narrow ResNet-18 without
 # pretrained weights on a generated COCO-format set (the test sets data_root
 # and ann_file: ddas_mm.testing.make_coco_detection_set), 4 + 4 images.
-_base_ = 'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py'
+_base_ = '../../configs/ddas/retinanet-tiny_fashion-det_retrain.py'
 
 custom_imports = dict(imports=['ddas_mm'], allow_failed_imports=False)
 
+# Its small RetinaNet, one anchor per place.
 model = dict(
-    backbone=dict(
-        depth=18,
-        base_channels=8,
-        out_indices=(1, 2, 3),
-        frozen_stages=-1,
-        norm_eval=False,
-        init_cfg=None),
-    neck=dict(
-        in_channels=[16, 32, 64], out_channels=16, start_level=0,
-        num_outs=3),
-    bbox_head=dict(
-        num_classes=10,
-        in_channels=16,
-        stacked_convs=1,
-        feat_channels=16,
-        anchor_generator=dict(
-            scales_per_octave=1, ratios=[1.0], strides=[8, 16, 32])))
+    bbox_head=dict(anchor_generator=dict(ratios=[1.0])))
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # mmdet's 1x rate
 
 data_root = ''  # set by the test
 pipeline = [
