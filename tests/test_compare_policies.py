@@ -193,3 +193,23 @@ def test_bad_experiments_fail_before_any_training(tmp_path, changes,
     assert message in out
     assert not osp.exists(osp.join(work_dir, 'search'))
     assert not osp.exists(osp.join(work_dir, 'runs'))
+
+
+def test_detection_arms_keep_the_config_as_it_was(tmp_path):
+    """Arms change the DynamicDDASAugment alone: the rest of the config,
+    tuples included (mmcv's Resize refuses a list), stays as it was; mmdet's
+    AutoAugment moves the boxes, and no TrivialAugment does."""
+    path = osp.join(REPO, 'configs', 'ddas', 'experiments',
+                    'retinanet-tiny_fashion-det.py')
+    experiment = Experiment(path, str(tmp_path))
+    assert experiment.task == 'detection'
+    cfg = experiment.arm_config('autoaugment', 0)
+    train = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
+    assert train == ['LoadImageFromFile', 'LoadAnnotations', 'Resize',
+                     'RandomFlip', 'AutoAugment', 'PackDetInputs']
+    for pipeline in (cfg.train_dataloader.dataset.pipeline,
+                     cfg.test_dataloader.dataset.pipeline):
+        resize = [t for t in pipeline if t['type'] == 'Resize'][0]
+        assert resize['scale'] == (160, 120)
+    with pytest.raises(ValueError, match='no detection library'):
+        experiment.arm_config('trivialaugment', 0)

@@ -126,7 +126,7 @@ def _replace_augment(node, make: Callable[[dict], List[dict]]):
                 out.extend(make(value))
             else:
                 out.append(_replace_augment(value, make))
-        return out
+        return type(node)(out)  # a scale stays a tuple
     return node
 
 
