@@ -247,7 +247,10 @@ def main() -> int:
             traceback.print_exc()
             row('error', traceback.format_exc().splitlines()[-1][:44], '',
                 'FAIL')
-    counts = {s: sum(r[3] == s for r in ROWS) for s in ('ok', 'skipped', 'FAIL')}
+    counts = {
+        s: sum(r[3] == s for r in ROWS)
+        for s in ('ok', 'skipped', 'FAIL')
+    }
     print(f'{counts["ok"]} ok, {counts["skipped"]} skipped, '
           f'{counts["FAIL"]} FAIL')
     return 1 if counts['FAIL'] else 0

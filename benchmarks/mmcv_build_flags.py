@@ -7,8 +7,8 @@ defines of the real build under several flag sets, interleaved (one file
 under every set before the next file), one compile at a time, and prints the
 median seconds per file and each set's total relative to Python's flags.
 
-    python benchmarks/mmcv_build_flags.py               # pip downloads the sdist
-    python benchmarks/mmcv_build_flags.py --source DIR  # an unpacked mmcv-2.1.0
+    python benchmarks/mmcv_build_flags.py             # pip fetches the sdist
+    python benchmarks/mmcv_build_flags.py --source D  # D: an unpacked mmcv
 
 Needs a C++ compiler, torch and (without ``--source``) the package index.
 """

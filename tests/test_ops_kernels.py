@@ -15,7 +15,6 @@ from ddas_mm.ops import OPS, apply_op
 from ddas_mm.testing.kernel_agreement import image_disagreement
 
 
-
 @pytest.fixture(scope='module')
 def photo_bgr():
     """A real photo, BGR (H, W, C) as mmcv loads it, small and non-square.

@@ -58,12 +58,12 @@ def test_coco_is_zoph_et_al_detection_set():
     assert not SearchSpace('cifar').has_bbox_ops
 
 
-
 def test_grey_is_cifar_without_color():
     """Color changes nothing where the channels are equal."""
     grey, cifar = SearchSpace('grey'), SearchSpace('cifar')
     assert grey.candidates == [c for c in cifar.candidates if c[0] != 'Color']
     assert grey.K == 63
+
 
 def test_sanity_replaces_rotate_with_rotate90_one_level_each():
     space = SearchSpace('sanity')

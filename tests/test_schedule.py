@@ -134,7 +134,6 @@ def test_mean_filter_on_p_tp_only():
             schedule.smoothed(bad)
 
 
-
 def test_replay_variants_hold_what_they_name():
     """The paper's Table 6 (the last epoch's p_tp and/or p_o for all of
     training), the search's starting policy, and Table 5's constant p_tp."""
@@ -166,6 +165,7 @@ def test_replay_variants_hold_what_they_name():
         schedule.replayed('fixed')
     with pytest.raises(ValueError, match='p_tp must be a probability'):
         schedule.with_p_tp(1.5)
+
 
 def _epochs(**record):
     base = {'epoch': 1, 'p_tp': 0.3, 'p_o': [0.2, 0.3, 0.5]}

@@ -46,7 +46,8 @@ def summarize(results: List[dict], arms: List[str]) -> List[dict]:
             if len(diffs) > 1:
                 half = t.ppf(0.975, len(diffs) - 1) * diffs.std(
                     ddof=1) / math.sqrt(len(diffs))
-                row['low'], row['high'] = row['diff'] - half, row['diff'] + half
+                row['low'] = row['diff'] - half
+                row['high'] = row['diff'] + half
         rows.append(row)
     return rows
 

@@ -25,12 +25,12 @@ from . import kernels_cv2 as cv
 from . import kernels_torch as tk
 from .constants import (BBOX_CUTOUT_MAX_PAD_FRACTION, BLUR_KERNEL,
                         BLUR_KERNEL_SCALE, CUTOUT_DET_MAX_PAD,
-                        CUTOUT_MAX_FRACTION, CUTOUT_ONLY_BBOXES_MAX_PAD, ENHANCE_MAX_DELTA,
-                        MAX_LEVEL, POSTERIZE_MAX_BITS, ROTATE_MAX_DEGREES,
-                        SHEAR_MAX, SMOOTH_KERNEL, SMOOTH_KERNEL_SCALE,
-                        SOLARIZE_ADD_MAX, SOLARIZE_ADD_THRESHOLD,
-                        SOLARIZE_MAX_THRESHOLD, TRANSLATE_BBOX_MAX_PIXELS,
-                        TRANSLATE_MAX_FRACTION,
+                        CUTOUT_MAX_FRACTION, CUTOUT_ONLY_BBOXES_MAX_PAD,
+                        ENHANCE_MAX_DELTA, MAX_LEVEL, POSTERIZE_MAX_BITS,
+                        ROTATE_MAX_DEGREES, SHEAR_MAX, SMOOTH_KERNEL,
+                        SMOOTH_KERNEL_SCALE, SOLARIZE_ADD_MAX,
+                        SOLARIZE_ADD_THRESHOLD, SOLARIZE_MAX_THRESHOLD,
+                        TRANSLATE_BBOX_MAX_PIXELS, TRANSLATE_MAX_FRACTION,
                         TRANSLATE_ONLY_BBOXES_MAX_PIXELS)
 from .geometry import (rotate90_matrix, rotation_matrix, shear_matrix,
                        translation_matrix)

@@ -51,4 +51,3 @@ def op_generator(seed: int, iteration: int, rank: int) -> torch.Generator:
         :func:`policy_generator`'s.
     """
     return _generator(seed, iteration, rank, OP_STREAM)
-

@@ -59,5 +59,6 @@ def box_disagreement(a, b) -> Optional[str]:
     largest = max([(x.cpu() - y.cpu()).abs().max().item()
                    for x, y in pairs if x.numel()] or [0.0])
     if largest > BOX_TOLERANCE:
-        return f'boxes differ by up to {largest:.2g} px (bound {BOX_TOLERANCE})'
+        return (f'boxes differ by up to {largest:.2g} px (bound '
+                f'{BOX_TOLERANCE})')
     return None
