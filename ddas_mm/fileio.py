@@ -1,4 +1,5 @@
 """Files that readers never see half-written."""
+import json
 import os
 import os.path as osp
 import tempfile
@@ -34,3 +35,18 @@ def write_atomically(path: str, text: str) -> None:
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def write_json(path: str, content) -> None:
+    """Write JSON atomically; numpy numbers as Python's.
+
+    Args:
+        path (str): the file to write.
+        content: what ``json.dumps`` takes, numpy scalars included.
+    """
+    write_atomically(
+        path,
+        json.dumps(
+            content,
+            indent=1,
+            default=lambda v: v.item() if hasattr(v, 'item') else str(v)))

@@ -4,7 +4,7 @@ import argparse
 from mmengine.dist import get_rank
 from mmengine.runner import Runner
 
-from ddas_mm.experiment.harness import write_json
+from ddas_mm.fileio import write_json
 from ddas_mm.utils import (add_launch_arguments, finish_distributed,
                            load_config, setup_cpu_distributed)
 

@@ -33,7 +33,7 @@ from typing import Callable, Dict, List, NamedTuple, Optional
 
 from mmengine.config import Config
 
-from ddas_mm.fileio import write_atomically
+from ddas_mm.fileio import write_json
 from ddas_mm.policy import PolicySchedule
 from .arms import arm_transforms, check_arm
 
@@ -205,16 +205,6 @@ class Experiment:
                 with open(path) as f:
                     done[run] = json.load(f)
         return done
-
-
-def write_json(path: str, content) -> None:
-    """Write JSON atomically; numpy numbers as Python's."""
-    write_atomically(
-        path,
-        json.dumps(
-            content,
-            indent=1,
-            default=lambda v: v.item() if hasattr(v, 'item') else str(v)))
 
 
 class ToolLauncher:
