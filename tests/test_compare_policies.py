@@ -183,6 +183,8 @@ def _write(tmp_path, **changes):
      'search config configs/ddas/no_such_search.py does not exist'),
     (dict(metric='accuracy/top5'), "not \"metric\" = 'accuracy/top5'"),
     (dict(seeds=[]), '"arms" and "seeds" must not be empty'),
+    (dict(retrain='tests/configs/lenet5_fashion-mnist_tiny.py'),
+     'has no DynamicDDASAugment in its train pipeline'),
 ])
 def test_bad_experiments_fail_before_any_training(tmp_path, changes,
                                                   message):

@@ -99,19 +99,6 @@ def load_experiment(path: str) -> Config:
     return experiment
 
 
-def _find_augments(node, found: List[dict]) -> List[dict]:
-    """Every DynamicDDASAugment config in a (nested) config."""
-    if isinstance(node, dict):
-        if node.get('type') == 'DynamicDDASAugment':
-            found.append(node)
-        for value in node.values():
-            _find_augments(value, found)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _find_augments(value, found)
-    return found
-
-
 def _replace_augment(node, make: Callable[[dict], List[dict]]):
     """Put ``make(augment)`` in place of every DynamicDDASAugment of a
     pipeline list, anywhere in the config."""
@@ -148,7 +135,10 @@ class Experiment:
         self.policy_file = osp.join(self.search_dir, 'ddas_policy.json')
         retrain = Config.fromfile(self.cfg.retrain)
         retrain.merge_from_dict(self.cfg.get('retrain_cfg_options', {}))
-        if not _find_augments(retrain.get('train_dataloader'), []):
+        found = []
+        _replace_augment(retrain.get('train_dataloader'),
+                         lambda augment: found.append(augment) or [augment])
+        if not found:
             _fail(path, f'the retrain config {self.cfg.retrain} has no '
                   f'DynamicDDASAugment in its train pipeline; the arms '
                   f'replace it.')
