@@ -1,0 +1,169 @@
+"""Where DDAS goes in a user's pipeline, and what the search keeps of it.
+
+One point of the pipeline decides everything: right after the last
+transform that loads the image or sets its size (Resize, RandomResizedCrop,
+RandomCrop, Expand, Pad ...). The search's ops run on batches of images at
+that size, and the retraining replays the policy at that point, so both see
+images at the same scale.
+
+- S_train (the search's training split) keeps the loading, the size-setting
+  transforms (random ones included: they decide the scale the ops see), the
+  other deterministic transforms and the packing; it leaves out the random
+  augmentations (flips, photometric distortion, erasing, other policies).
+  Paper §3.1: the branch D_0 is the original data and the searched ops are
+  the augmentation; a random flip in D_0 would also blur the contrast
+  g_0 - g_l of Eq. 15 for the flip ops of the space.
+- S_val uses the config's test pipeline, with the boxes loaded before any
+  resize (mmdet's test pipelines load them after it, for evaluation at the
+  original scale; the validation loss needs them at the image's scale).
+- Retraining keeps the config's pipeline, inserts ``DynamicDDASAugment``
+  at that point and drops other augmentation policies (AutoAugment,
+  RandAugment, ...), which the searched policy replaces.
+"""
+from typing import List, Optional, Tuple
+
+# Transforms that set the size of the image, deterministic or random.
+SIZE_SETTING = frozenset({
+    'Resize', 'RandomResize', 'RandomChoiceResize', 'ResizeEdge',
+    'ResizeShortestEdge', 'FixShapeResize', 'RandomResizedCrop',
+    'RandomCrop', 'CenterCrop', 'Expand', 'MinIoURandomCrop',
+    'RandomCenterCropPad', 'Pad', 'EfficientNetRandomCrop',
+    'EfficientNetCenterCrop', 'RandomResizedCropAndInterpolationWithTwoPic'
+})
+# Augmentation policies, replaced by the searched one.
+POLICIES = frozenset({
+    'AutoAugment', 'RandAugment', 'TrivialAugmentWide', 'RandomAugment',
+    'DynamicDDASAugment'
+})
+# Random augmentations that keep the image's size, besides Random*.
+RANDOM_AUGMENTATIONS = frozenset({
+    'PhotoMetricDistortion', 'ColorJitter', 'Lighting', 'Albu',
+    'Albumentations', 'CutOut', 'GaussianBlur', 'YOLOXHSVRandomAug', 'Mosaic',
+    'MixUp', 'CachedMosaic', 'CachedMixUp', 'CopyPaste', 'BEiTMaskGenerator'
+})
+# Datasets that hold images as arrays, in RGB order; their pipelines have
+# no loading transform.
+RGB_ARRAY_DATASETS = frozenset(
+    {'CIFAR10', 'CIFAR100', 'MNIST', 'FashionMNIST'})
+
+
+def transform_type(transform: dict) -> str:
+    """A transform's type without a scope prefix (``'mmdet.Resize'`` ->
+    ``'Resize'``)."""
+    kind = transform['type']
+    kind = kind if isinstance(kind, str) else kind.__name__
+    return kind.rsplit('.', 1)[-1]
+
+
+def is_loading(transform: dict) -> bool:
+    return transform_type(transform).startswith('Load')
+
+
+def is_packing(transform: dict) -> bool:
+    return transform_type(transform).startswith('Pack')
+
+
+def is_random_augmentation(transform: dict) -> bool:
+    """Random, and not one that sets the image's size."""
+    kind = transform_type(transform)
+    if kind in SIZE_SETTING:
+        return False
+    return (kind in POLICIES or kind in RANDOM_AUGMENTATIONS
+            or kind.startswith('Random'))
+
+
+def policy_point(pipeline: List[dict]) -> int:
+    """Where the policy goes: the index right after the last transform that
+    loads the image or sets its size (0 for a pipeline without either, as
+    for in-memory datasets)."""
+    point = 0
+    for index, transform in enumerate(pipeline):
+        if is_loading(transform) or transform_type(transform) in SIZE_SETTING:
+            point = index + 1
+    return point
+
+
+def search_train_pipeline(
+        pipeline: List[dict]) -> Tuple[List[dict], List[str]]:
+    """S_train's pipeline: the random augmentations left out.
+
+    Args:
+        pipeline (list[dict]): the config's training pipeline.
+
+    Returns:
+        tuple[list[dict], list[str]]: the pipeline and the types left out.
+    """
+    kept = [t for t in pipeline if not is_random_augmentation(t)]
+    left_out = [transform_type(t) for t in pipeline if t not in kept]
+    return kept, left_out
+
+
+def search_val_pipeline(test_pipeline: List[dict],
+                        with_boxes: bool) -> List[dict]:
+    """S_val's pipeline: the test pipeline, for detection with the boxes
+    loaded right after the image (so every resize moves them too).
+
+    Args:
+        test_pipeline (list[dict]): the config's test pipeline.
+        with_boxes (bool): detection: the validation loss needs boxes.
+
+    Returns:
+        list[dict]: the pipeline.
+    """
+    if not with_boxes:
+        return list(test_pipeline)
+    annotations = [
+        t for t in test_pipeline if transform_type(t) == 'LoadAnnotations'
+    ] or [dict(type='LoadAnnotations', with_bbox=True)]
+    rest = [t for t in test_pipeline if t not in annotations]
+    image_loaded = next(
+        (i + 1 for i, t in enumerate(rest) if is_loading(t)), 0)
+    return rest[:image_loaded] + annotations + rest[image_loaded:]
+
+
+def retrain_pipeline(pipeline: List[dict], augment: dict) -> Tuple[List[dict],
+                                                                   List[str]]:
+    """The training pipeline with the searched policy at the policy point
+    and other augmentation policies removed.
+
+    Args:
+        pipeline (list[dict]): the config's training pipeline.
+        augment (dict): the ``DynamicDDASAugment`` transform.
+
+    Returns:
+        tuple[list[dict], list[str]]: the pipeline and the policies removed.
+    """
+    point = policy_point(pipeline)
+    replaced = [t for t in pipeline if transform_type(t) in POLICIES]
+    before = [t for t in pipeline[:point] if t not in replaced]
+    after = [t for t in pipeline[point:] if t not in replaced]
+    return before + [augment] + after, [transform_type(t) for t in replaced]
+
+
+def channel_order(pipeline: List[dict],
+                  dataset_type: Optional[str]) -> Optional[str]:
+    """The channel order of the pipeline's images: ``'bgr'`` after mmcv's
+    image loading (its decoder gives BGR whatever the backend), ``'rgb'``
+    for mmpretrain's in-memory datasets; None if it cannot be told."""
+    if any(transform_type(t) == 'LoadImageFromFile' for t in pipeline):
+        return 'bgr'
+    if dataset_type in RGB_ARRAY_DATASETS:
+        return 'rgb'
+    return None
+
+
+def image_side(pipeline: List[dict]) -> Optional[int]:
+    """The longer side of the images the policy sees, from the last
+    transform that sets it with a fixed size; None if none does."""
+    side = None
+    for transform in pipeline:
+        kind = transform_type(transform)
+        if kind not in SIZE_SETTING:
+            continue
+        size = transform.get('crop_size', transform.get('scale'))
+        if isinstance(size, int):
+            side = size
+        elif (isinstance(size, (tuple, list)) and size
+              and all(isinstance(s, int) for s in size)):
+            side = max(size)
+    return side
