@@ -13,8 +13,8 @@ from mmengine.config import Config
 
 from ddas_mm.fileio import write_atomically
 from ddas_mm.ops import PRESETS
+from ddas_mm.config_text import Code, config_text
 from . import pipeline_rules as rules
-from .render import Code, config_text
 from .source import ConfigError, ConfigSource
 
 TASKS = {'mmdet': 'detection', 'mmpretrain': 'classification'}

@@ -1,11 +1,9 @@
-"""Config files as OpenMMLab writes them: ``dict(type=...)`` literals, laid
-out by yapf like mmengine's ``Config.pretty_text``."""
+"""Config text as OpenMMLab writes it: ``dict(type=...)`` literals, laid out
+by yapf like mmengine's ``Config.pretty_text``."""
 import textwrap
 from typing import List, Tuple
 
 from yapf.yapflib.yapf_api import FormatCode
-
-from .source import ConfigError
 
 # mmengine's Config.pretty_text style.
 YAPF_STYLE = dict(
@@ -46,10 +44,17 @@ def literal(value) -> str:
         return f'({inner},)' if len(value) == 1 else f'({inner})'
     if value is None or isinstance(value, (bool, int, float, str)):
         return repr(value)
-    raise ConfigError(
+    raise TypeError(
         f'cannot write {value!r} ({type(value).__name__}) into a config: '
         f'the generated configs need plain values (dict, list, str, '
         f'numbers); write it as a registry name in your config.')
+
+
+def formatted(source: str) -> str:
+    """Python source laid out as mmengine lays out configs (comments kept).
+    """
+    text, _ = FormatCode(source, style_config=YAPF_STYLE)
+    return text
 
 
 def config_text(header: str, assignments: List[Tuple[str, object]]) -> str:
@@ -68,5 +73,4 @@ def config_text(header: str, assignments: List[Tuple[str, object]]) -> str:
         for line in textwrap.wrap(paragraph, 77, subsequent_indent='  '))
     body = ''.join(f'{name} = {literal(value)}\n'
                    for name, value in assignments)
-    text, _ = FormatCode(body, style_config=YAPF_STYLE)
-    return comment + text
+    return comment + formatted(body)
