@@ -12,6 +12,9 @@ from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 from test_ops_common import one_thread  # noqa: F401 (autouse fixture)
 
 from ddas_mm.ops import OPS, apply_op
+from ddas_mm.ops.constants import (BLUR_KERNEL, BLUR_KERNEL_SCALE,
+                                   SMOOTH_KERNEL, SMOOTH_KERNEL_SCALE)
+from ddas_mm.ops.kernels_torch import filter_keep_border
 from ddas_mm.testing.kernel_agreement import image_disagreement
 
 
@@ -123,6 +126,22 @@ def test_solarize_add_matches_its_definition(backend, photo_bgr):
         expected = np.where(pixels < 128,
                             np.minimum(pixels + int(level * 11), 255), pixels)
         assert np.array_equal(as_array(out), expected)
+
+
+@pytest.mark.parametrize('kernel,scale', [(SMOOTH_KERNEL, SMOOTH_KERNEL_SCALE),
+                                          (BLUR_KERNEL, BLUR_KERNEL_SCALE)])
+def test_box_sum_filter_equals_the_convolution(kernel, scale, noise_bgr):
+    """The torch filter sums box filters; it is the exact integer
+    convolution of PIL's kernels, rounded, with the border kept."""
+    img = as_tensor(noise_bgr)[None]
+    radius = len(kernel) // 2
+    weight = torch.tensor(kernel, dtype=torch.float64).expand(3, 1, -1, -1)
+    exact = torch.nn.functional.conv2d(img.double(), weight, groups=3)
+    expected = img.clone()
+    expected[..., radius:-radius, radius:-radius] = (exact / scale).round()
+    assert torch.equal(filter_keep_border(img, kernel, scale), expected)
+    with pytest.raises(ValueError, match='not constant on the rings'):
+        filter_keep_border(img, ((1, 2, 1), (2, 4, 2), (1, 2, 1)), 16)
 
 
 def test_cv2_backend_keeps_the_hwc_buffer_layout(photo_bgr):

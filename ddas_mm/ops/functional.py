@@ -9,13 +9,13 @@ they are several times faster on a single or a large image (see
 torch call for the batch beats one OpenCV call per image.
 """
 import numbers
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 
 from .constants import (BBOX_ONLY_PROB, POSITIVE_SIGN_PROB,
                         ZOPH_REFERENCE_LONG_SIDE)
-from .kinds import Boxes, Op, OpContext
+from .kinds import Boxes, OpContext
 from .table import get_op
 
 CHANNEL_ORDERS = ('bgr', 'rgb')
@@ -98,11 +98,10 @@ def apply_op(
                     backend=_backend(backend, batch),
                     box_prob=box_prob)
     if op.symmetric:
-        signs = _signs(sign, len(batch), generator)
-        out, out_boxes = _run_by_sign(op, batch, batch_boxes, magnitude, signs,
-                                      ctx)
-    else:
-        out, out_boxes = op.run(batch, batch_boxes, magnitude, ctx)
+        # One call for the whole batch: the kernels take a signed magnitude
+        # per image.
+        magnitude = magnitude * _signs(sign, len(batch), generator)
+    out, out_boxes = op.run(batch, batch_boxes, magnitude, ctx)
     if img.dim() == 3:
         return out[0], None if out_boxes is None else out_boxes[0]
     return out, out_boxes
@@ -153,11 +152,12 @@ def _as_batch(img: torch.Tensor,
 
 
 def _signs(sign: SignArg, count: int,
-           generator: Optional[torch.Generator]) -> List[int]:
-    """One sign per image: the given one(s), or drawn if None."""
+           generator: Optional[torch.Generator]) -> torch.Tensor:
+    """One sign per image, an (N,) float64 tensor of +1 and -1: the given
+    one(s), or drawn if None."""
     if sign is None:
         positive = torch.rand(count, generator=generator) < POSITIVE_SIGN_PROB
-        return [1 if p else -1 for p in positive.tolist()]
+        return positive.double() * 2 - 1
     if isinstance(sign, torch.Tensor):
         sign = sign.tolist()
     signs = [sign] * count if isinstance(sign,
@@ -165,27 +165,4 @@ def _signs(sign: SignArg, count: int,
     if len(signs) != count or any(s not in (1, -1) for s in signs):
         raise ValueError('sign must be +1, -1, one of them per image, or '
                          f'None, got {sign!r}')
-    return signs
-
-
-def _run_by_sign(op: Op, img: torch.Tensor, boxes: Boxes,
-                 magnitude: Optional[float], signs: List[int],
-                 ctx: OpContext) -> Tuple[torch.Tensor, Boxes]:
-    """Run a symmetric op once per sign present, on the images of that sign.
-    """
-    if all(s == signs[0] for s in signs):
-        return op.run(img, boxes, signs[0] * magnitude, ctx)
-    out = torch.empty_like(img)
-    out_boxes = None if boxes is None else list(boxes)
-    for sign in (1, -1):
-        index = [i for i, s in enumerate(signs) if s == sign]
-        if not index:
-            continue
-        group_boxes = None if boxes is None else [boxes[i] for i in index]
-        group, group_boxes = op.run(img[index], group_boxes, sign * magnitude,
-                                    ctx)
-        out[index] = group
-        if boxes is not None:
-            for i, box in zip(index, group_boxes):
-                out_boxes[i] = box
-    return out, out_boxes
+    return torch.tensor(signs, dtype=torch.float64)

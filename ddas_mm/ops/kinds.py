@@ -4,13 +4,14 @@ Kinds: :class:`PixelOp` (colour ops and filters), :class:`GeometricOp` (a 3x3
 matrix moves pixels and boxes), :class:`CutoutOp`, :class:`BBoxCutoutOp`
 and :class:`BBoxOnlyOp` (another op applied inside each box). Every ``run``
 takes a uint8 (N, C, H, W) batch, the boxes as a list of N (M, 4) pixel xyxy
-tensors (or None), the magnitude with its sign already applied, and an
-:class:`OpContext`; it returns the new batch and boxes and never writes into
-its inputs (a result may share memory with them).
+tensors (or None), the :data:`Magnitude` and an :class:`OpContext`; it
+returns the new batch and boxes and never writes into its inputs (a result
+may share memory with them).
 """
 import math
 import numbers
-from typing import Callable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import (Callable, List, NamedTuple, Optional, Sequence, Tuple,
+                    Union)
 
 import numpy as np
 import torch
@@ -21,6 +22,10 @@ from .geometry import flip_matrix, transform_boxes
 
 Boxes = Optional[List[torch.Tensor]]
 Rectangle = Optional[Tuple[int, int, int, int]]
+#: What ``Op.run`` gets: None for a level-less op, one float for the whole
+#: batch, or (a symmetric op's) an (N,) float64 CPU tensor of one signed
+#: magnitude per image.
+Magnitude = Union[None, float, torch.Tensor]
 
 
 class OpContext(NamedTuple):
@@ -39,8 +44,35 @@ class OpContext(NamedTuple):
     box_prob: float
 
 
+def per_image(magnitude: Magnitude, count: int) -> list:
+    """One magnitude (a float or None) per image of a batch of ``count``."""
+    if isinstance(magnitude, torch.Tensor):
+        return magnitude.tolist()
+    return [magnitude] * count
+
+
+def distinct(magnitude: Magnitude) -> Tuple[list, Optional[torch.Tensor]]:
+    """The distinct magnitudes of a batch, and which one each image has.
+
+    Returns:
+        tuple: the distinct values, and an (N,) int64 CPU tensor of the
+        position of each image's value among them (None when there is one
+        value: every image has it).
+    """
+    if not isinstance(magnitude, torch.Tensor):
+        return [magnitude], None
+    values, index = torch.unique(magnitude, return_inverse=True)
+    return values.tolist(), None if len(values) == 1 else index
+
+
+def image_rows(index: Optional[torch.Tensor], count: int) -> List[int]:
+    """Per image, its position among the distinct values of
+    :func:`distinct`."""
+    return [0] * count if index is None else index.tolist()
+
+
 def run_cv2_per_image(kernel: Callable, img: torch.Tensor,
-                      *args) -> torch.Tensor:
+                      args: Sequence[tuple]) -> torch.Tensor:
     """Run an (H, W, C) numpy kernel on each image of a CPU batch.
 
     A (C, H, W) view of an (H, W, C) buffer, what
@@ -51,15 +83,17 @@ def run_cv2_per_image(kernel: Callable, img: torch.Tensor,
     Args:
         kernel (Callable): ``kernel(hwc_array, *args) -> hwc_array``.
         img (Tensor): (N, C, H, W) uint8 on the CPU.
-        *args: Passed on to the kernel.
+        args (Sequence[tuple]): The kernel's further arguments, one tuple
+            per image.
 
     Returns:
         Tensor: (N, C, H, W) uint8.
     """
     outs = []
-    for image in img:
+    for image, image_args in zip(img, args):
         hwc = np.ascontiguousarray(image.permute(1, 2, 0).numpy())
-        outs.append(torch.from_numpy(kernel(hwc, *args)).permute(2, 0, 1))
+        outs.append(
+            torch.from_numpy(kernel(hwc, *image_args)).permute(2, 0, 1))
     return outs[0][None] if len(outs) == 1 else torch.stack(outs)
 
 
@@ -145,9 +179,9 @@ class Op:
                              f'0..{MAX_LEVEL}, got level={level!r}')
         return self.magnitude(int(level))
 
-    def run(self, img: torch.Tensor, boxes: Boxes, magnitude: Optional[float],
+    def run(self, img: torch.Tensor, boxes: Boxes, magnitude: Magnitude,
             ctx: OpContext) -> Tuple[torch.Tensor, Boxes]:
-        """Apply the op at a signed magnitude (None for level-less ops)."""
+        """Apply the op at its (per image signed) magnitude."""
         raise NotImplementedError
 
 
@@ -156,9 +190,11 @@ class PixelOp(Op):
 
     Args:
         name, magnitude, symmetric: See :class:`Op`.
-        torch_kernel (Callable): ``(batch, magnitude, ctx) -> batch``.
-        cv2_kernel (Callable | None): ``(hwc, magnitude, ctx) -> hwc``, used
-            on the CPU; None where the torch kernel is the faster one there.
+        torch_kernel (Callable): ``(batch, magnitude, ctx) -> batch``; a
+            symmetric op's kernel gets the (N,) tensor of :data:`Magnitude`.
+        cv2_kernel (Callable | None): ``(hwc, magnitude, ctx) -> hwc`` with
+            the image's own float magnitude, used on the CPU; None where the
+            torch kernel is the faster one there.
     """
 
     def __init__(self,
@@ -173,8 +209,8 @@ class PixelOp(Op):
 
     def run(self, img, boxes, magnitude, ctx):
         if ctx.backend == 'cv2' and self.cv2_kernel is not None:
-            return run_cv2_per_image(self.cv2_kernel, img, magnitude,
-                                     ctx), boxes
+            args = [(m, ctx) for m in per_image(magnitude, len(img))]
+            return run_cv2_per_image(self.cv2_kernel, img, args), boxes
         return self.torch_kernel(img, magnitude, ctx), boxes
 
 
@@ -201,20 +237,34 @@ class GeometricOp(Op):
         self.matrix = matrix
         self.nearest = nearest
 
-    def transform_image(self, img: torch.Tensor, matrix: np.ndarray,
+    def transform_image(self, img: torch.Tensor, matrices: np.ndarray,
+                        index: Optional[torch.Tensor],
                         ctx: OpContext) -> torch.Tensor:
-        """Resample the batch by the matrix (fill 128)."""
+        """Resample each image by its matrix (fill 128).
+
+        Args:
+            img (Tensor): (N, C, H, W) uint8.
+            matrices (np.ndarray): (U, 3, 3) distinct forward matrices.
+            index (Tensor | None): (N,) int64, per image its row of
+                ``matrices``; None: the one matrix applies to all.
+            ctx (OpContext): See :class:`OpContext`.
+        """
         if ctx.backend == 'cv2':
-            return run_cv2_per_image(kernels_cv2.warp, img, matrix,
-                                     self.nearest)
-        return kernels_torch.warp(img, matrix, self.nearest)
+            return run_cv2_per_image(kernels_cv2.warp, img,
+                                     [(matrices[i], self.nearest)
+                                      for i in image_rows(index, len(img))])
+        return kernels_torch.warp(img, matrices, index, self.nearest)
 
     def run(self, img, boxes, magnitude, ctx):
         height, width = img.shape[-2:]
-        matrix = self.matrix(height, width, magnitude)
-        out = self.transform_image(img, matrix, ctx)
+        values, index = distinct(magnitude)
+        matrices = np.stack([self.matrix(height, width, v) for v in values])
+        out = self.transform_image(img, matrices, index, ctx)
         if boxes is not None:
-            boxes = [transform_boxes(b, matrix, height, width) for b in boxes]
+            boxes = [
+                transform_boxes(b, matrices[i], height, width)
+                for b, i in zip(boxes, image_rows(index, len(img)))
+            ]
         return out, boxes
 
 
@@ -227,9 +277,10 @@ class FlipOp(GeometricOp):
             lambda height, width, _: flip_matrix(height, width, horizontal))
         self.horizontal = horizontal
 
-    def transform_image(self, img, matrix, ctx):
+    def transform_image(self, img, matrices, index, ctx):
         if ctx.backend == 'cv2':
-            return run_cv2_per_image(kernels_cv2.flip, img, self.horizontal)
+            return run_cv2_per_image(kernels_cv2.flip, img,
+                                     [(self.horizontal, )] * len(img))
         return kernels_torch.flip(img, self.horizontal)
 
 
@@ -312,7 +363,8 @@ class BBoxOnlyOp(Op):
             return img, boxes
         height, width = img.shape[-2:]
         out = img.clone()
-        for image, image_boxes in zip(out, boxes):
+        magnitudes = per_image(magnitude, len(img))
+        for image, image_boxes, image_magnitude in zip(out, boxes, magnitudes):
             count = len(image_boxes)
             order = torch.randperm(count, generator=ctx.generator).tolist()
             chosen = (torch.rand(count, generator=ctx.generator)
@@ -323,6 +375,7 @@ class BBoxOnlyOp(Op):
                 if not chosen[j] or y1 <= y0 or x1 <= x0:
                     continue
                 region = image[:, y0:y1, x0:x1]
-                changed, _ = self.base.run(region[None], None, magnitude, ctx)
+                changed, _ = self.base.run(region[None], None,
+                                           image_magnitude, ctx)
                 region.copy_(changed[0])
         return out, boxes
