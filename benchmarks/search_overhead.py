@@ -179,7 +179,7 @@ def measure(runner, loop, steps: int, warmup: int, device: str) -> dict:
     val_batch = next(iter(loop.policy_dataloader))
     loop._val_batches = iter(lambda: val_batch, None)
     model = runner.model
-    data = batch_on_device(train_batch, model.data_preprocessor.cast_data)
+    data = batch_on_device(train_batch, model.data_preprocessor)
     policies = loop.policy.sample(loop.num_policies, torch.Generator())
 
     def augment_all():

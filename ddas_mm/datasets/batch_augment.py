@@ -16,6 +16,20 @@ from ddas_mm.ops import SearchSpace, nondegenerate_boxes
 UNMOVED_ANNOTATIONS = ('gt_sem_seg', 'gt_panoptic_seg')
 
 
+class DeviceBatch(dict):
+    """A batch that :func:`batch_on_device` has moved and checked.
+
+    The search augments one batch L-hat times; :func:`augment_batch` takes
+    the boxes from here instead of visiting every sample again, which costs
+    as much as an op on small images.
+
+    Attributes:
+        boxes (list[Tensor] | None): each sample's (M, 4) boxes on the
+            device, None when no sample holds any.
+    """
+    boxes: Optional[List[torch.Tensor]]
+
+
 def augment_batch(space: SearchSpace, policy: Sequence[int], data: dict,
                   generator: torch.Generator, channel_order: str) -> dict:
     """Apply one policy to every image of a batch (Eq. 3: D_l from D_0).
@@ -36,8 +50,15 @@ def augment_batch(space: SearchSpace, policy: Sequence[int], data: dict,
     """
     inputs = data['inputs']
     samples = data.get('data_samples')
-    with_boxes = samples is not None and any([_has_boxes(s) for s in samples])
-    boxes = [_sample_boxes(s) for s in samples] if with_boxes else None
+    # A copy of a DeviceBatch made by type(data)(...), as mmengine's
+    # cast_data makes them, has no boxes attribute: check its samples.
+    if isinstance(data, DeviceBatch) and hasattr(data, 'boxes'):
+        boxes = data.boxes
+    elif samples is not None and any([_has_boxes(s) for s in samples]):
+        boxes = [_sample_boxes(s) for s in samples]
+    else:
+        boxes = None
+    with_boxes = boxes is not None
     apply = partial(
         space.apply, policy, generator=generator, channel_order=channel_order)
     if isinstance(inputs, torch.Tensor):
@@ -52,27 +73,36 @@ def augment_batch(space: SearchSpace, policy: Sequence[int], data: dict,
     return out
 
 
-def batch_on_device(data_batch, cast_data: Callable) -> dict:
+def batch_on_device(data_batch, data_preprocessor) -> dict:
     """Move what the ops read to the model's device: the images, and the
     data samples if they hold boxes (the model's data_preprocessor moves the
     rest, as in ordinary training).
 
     Args:
         data_batch (dict): a collated batch straight from the dataloader.
-        cast_data (Callable): the model's ``data_preprocessor.cast_data``.
+        data_preprocessor (BaseDataPreprocessor): the model's; its
+            ``cast_data`` moves the batch to its ``device``.
 
     Returns:
-        dict: the batch with its images (and boxes) on the device.
+        DeviceBatch: the batch with its images (and boxes) on the device.
 
     Raises:
         TypeError: the batch is not a dict of uint8 images.
         ValueError: the samples carry annotations the ops do not move.
     """
     _check_images(data_batch)
-    data = dict(data_batch, inputs=cast_data(data_batch['inputs']))
+    inputs = data_batch['inputs']
+    images = [inputs] if isinstance(inputs, torch.Tensor) else inputs
+    # Images already there (training on the CPU) stay as they are: casting
+    # a list visits every image.
+    if any(image.device != data_preprocessor.device for image in images):
+        inputs = data_preprocessor.cast_data(inputs)
+    data = DeviceBatch(data_batch, inputs=inputs)
+    data.boxes = None
     samples = data_batch.get('data_samples')
     if samples is not None and any([_has_boxes(s) for s in samples]):
-        data['data_samples'] = cast_data(samples)
+        data['data_samples'] = data_preprocessor.cast_data(samples)
+        data.boxes = [_sample_boxes(s) for s in data['data_samples']]
     return data
 
 
@@ -141,19 +171,28 @@ def _with_boxes(sample, boxes: torch.Tensor):
 
 
 def _has_boxes(sample) -> bool:
+    """Whether a sample holds boxes; refuse annotations the ops do not move.
+
+    Called for every sample of every augmented copy, so written as plain
+    loops over the fields.
+    """
     present = [key for key in UNMOVED_ANNOTATIONS if key in sample]
     if present:
         raise ValueError(
             f'DDASSearchLoop moves boxes with the image but not {present}: '
             f'search with a box-only detector config (drop them from the '
             f'pipeline, e.g. LoadAnnotations(with_seg=False)).')
-    fields = _box_fields(sample)
-    if any('masks' in getattr(sample, field) for field in fields):
-        raise ValueError(
-            'DDASSearchLoop moves boxes with the image but not instance '
-            'masks: search with a box-only detector config (drop the masks '
-            'from the pipeline, e.g. LoadAnnotations(with_mask=False)).')
-    return bool(fields)
+    has_boxes = False
+    for field in BOX_FIELDS:
+        if field in sample and 'bboxes' in getattr(sample, field):
+            if 'masks' in getattr(sample, field):
+                raise ValueError(
+                    'DDASSearchLoop moves boxes with the image but not '
+                    'instance masks: search with a box-only detector config '
+                    '(drop the masks from the pipeline, e.g. '
+                    'LoadAnnotations(with_mask=False)).')
+            has_boxes = True
+    return has_boxes
 
 
 def _apply_grouped(apply: Callable, images: List[torch.Tensor],
@@ -168,6 +207,9 @@ def _apply_grouped(apply: Callable, images: List[torch.Tensor],
     Returns:
         tuple: the new images and boxes, as lists in the input order.
     """
+    if len({image.shape for image in images}) == 1:  # a fixed-size pipeline
+        batch, boxes = apply(torch.stack(images), boxes=boxes)
+        return list(batch.unbind()), boxes
     groups: Dict[tuple, List[int]] = {}
     for i, image in enumerate(images):
         groups.setdefault(tuple(image.shape), []).append(i)
@@ -177,8 +219,8 @@ def _apply_grouped(apply: Callable, images: List[torch.Tensor],
         batch = torch.stack([images[i] for i in members])
         group_boxes = None if boxes is None else [boxes[i] for i in members]
         batch, group_boxes = apply(batch, boxes=group_boxes)
-        for j, i in enumerate(members):
-            out_images[i] = batch[j]
+        for j, (i, image) in enumerate(zip(members, batch.unbind())):
+            out_images[i] = image
             if boxes is not None:
                 out_boxes[i] = group_boxes[j]
     return out_images, out_boxes

@@ -8,7 +8,7 @@ rows of a step and the estimator works on plain (rows, P) tensors.
 from typing import Iterable, List
 
 import torch
-from mmengine.dist import all_reduce
+from mmengine.dist import all_reduce, get_world_size
 
 
 class FlatGradients:
@@ -16,7 +16,9 @@ class FlatGradients:
 
     Row ``i`` holds the P gradient values, then one flag per parameter (1
     where it received a gradient), so that the collective that averages the
-    gradients also tells every rank which parameters any rank used.
+    gradients also tells every rank which parameters any rank used. Until
+    that collective (and without one, in a single process) the flags are
+    kept in Python lists: a capture is one copy.
 
     Args:
         params (Iterable[Parameter]): the parameters, in a fixed order.
@@ -36,6 +38,8 @@ class FlatGradients:
             device=device)
         self._zeros = torch.zeros(
             max(p.numel() for p in self.params), device=device)
+        self._received: List[List[bool]] = [[False] * len(self.params)
+                                            for _ in range(rows)]
 
     @classmethod
     def of_optimizer(cls, optim_wrapper, rows: int) -> 'FlatGradients':
@@ -52,24 +56,31 @@ class FlatGradients:
         return self.buffer[rows, :self.numel]
 
     def used(self, rows: slice) -> List[bool]:
-        """Per parameter: whether any of the rows received its gradient."""
-        return (self.buffer[rows, self.numel:] > 0).any(dim=0).tolist()
+        """Per parameter: whether any of the rows received its gradient (on
+        any rank, once :meth:`all_reduce` has run on them)."""
+        return [any(flags) for flags in zip(*self._received[rows])]
 
     def capture(self, row: int) -> None:
         """Copy the parameters' gradients into a row (zeros where none) and
-        flag those that received one."""
-        out = self.buffer[row]
+        note those that received one."""
+        grads = [p.grad for p in self.params]
+        self._received[row] = [grad is not None for grad in grads]
         pieces = [
-            self._zeros[:p.numel()] if p.grad is None else
-            p.grad.reshape(-1).float() for p in self.params
+            self._zeros[:p.numel()] if grad is None else grad.reshape(-1)
+            for p, grad in zip(self.params, grads)
         ]
-        torch.cat(pieces, out=out[:self.numel])
-        out[self.numel:] = torch.tensor(
-            [p.grad is not None for p in self.params], dtype=out.dtype)
+        # One copy into the row; cat converts other dtypes to float32.
+        torch.cat(pieces, out=self.buffer[row, :self.numel])
 
     def all_reduce(self, rows: slice) -> None:
-        """Average some rows over the ranks, in one collective."""
+        """Average some rows over the ranks, with their flags, in one
+        collective."""
+        if get_world_size() == 1:
+            return
+        flags = self.buffer[rows, self.numel:]
+        flags.copy_(torch.tensor(self._received[rows]))
         all_reduce(self.buffer[rows], op='mean')
+        self._received[rows] = (flags > 0).tolist()
 
     def assign(self, flat: torch.Tensor, used: List[bool]) -> None:
         """Make a flat (P,) gradient the parameters' ``.grad``; parameters

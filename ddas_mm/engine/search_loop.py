@@ -14,33 +14,29 @@ One iteration is one search step of paper §3 (Algorithm 1, lines 5-13):
 5. d_l = g_val . (g_0 - g_l) and Z_g = sum_l |d_l| (Eq. 15);
 6. Adam steps on alpha_o and alpha_tp with the gradient of Eq. 16-17.
 """
-import logging
+import math
 from typing import Dict, List, Optional
 
 import torch
 from mmengine.dist import get_rank
-from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
-from mmengine.registry import LOOPS, OPTIMIZERS
+from mmengine.registry import LOOPS
 from mmengine.runner import EpochBasedTrainLoop
 
 from ddas_mm.datasets.batch_augment import augment_batch, batch_on_device
 from ddas_mm.datasets.endless_loader import EndlessLoader
-from ddas_mm.ops import CHANNEL_ORDERS, SearchSpace
 from ddas_mm.policy import DDASPolicy
 from ddas_mm.policy.estimator import (alignment, branch_weights,
-                                      combine_gradients, gradient_normaliser,
-                                      policy_surrogate)
+                                      combine_gradients, gradient_normaliser)
 from ddas_mm.policy.randomness import op_generator, policy_generator
 from .flat_gradients import FlatGradients
-from .search_optimizer import check_search_optimizer, warn_unless_sgd
-
-
-def _positive_int(value, name: str, hint: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f'DDASSearchLoop: {name} must be an integer >= 1, '
-                         f'got {value!r}; {hint}')
-    return value
+from .policy_optimizers import PolicyOptimizers
+from .search_optimizer import (check_search_optimizer, loss_scale,
+                               warn_unless_sgd)
+from .search_settings import (build_policy_dataloader, build_space,
+                              check_channel_order, positive_int,
+                              require_policy_dataloader,
+                              warn_without_policy_hook)
 
 
 @LOOPS.register_module()
@@ -96,79 +92,58 @@ class DDASSearchLoop(EpochBasedTrainLoop):
                  val_interval: int = 1,
                  dynamic_intervals=None):
         # Check the cheap arguments before building any dataset.
-        self.num_policies = _positive_int(
+        self.num_policies = positive_int(
             num_policies, 'num_policies (L-hat)',
             'the paper samples 2 or 3 policies per step.')
-        _positive_int(num_ops, 'num_ops (N_o)', 'the paper uses 2.')
-        if channel_order not in CHANNEL_ORDERS:
-            raise ValueError(f'DDASSearchLoop: channel_order must be one of '
-                             f'{CHANNEL_ORDERS}, got {channel_order!r}.')
-        self.channel_order = channel_order
-        space = dict(space or {})
-        if 'num_ops' in space:
-            raise ValueError('DDASSearchLoop: give num_ops as an argument of '
-                             'train_cfg, not inside space.')
-        self.space = SearchSpace(num_ops=num_ops, **space)
+        positive_int(num_ops, 'num_ops (N_o)', 'the paper uses 2.')
+        self.channel_order = check_channel_order(channel_order)
+        self.space = build_space(space, num_ops)
         self.init_tp = init_tp
         self.policy = DDASPolicy(self.space.K, num_ops, init_tp)
-        self.policy_optimizer = OPTIMIZERS.build(
-            dict(policy_optim, params=[self.policy.alpha_o]))
-        self.tp_optimizer = OPTIMIZERS.build(
-            dict(tp_optim, params=[self.policy.alpha_tp]))
-        if policy_dataloader is None:
-            raise ValueError(
-                'DDASSearchLoop needs train_cfg.policy_dataloader, the '
-                'batches of S_val for the validation gradient, e.g. '
-                "policy_dataloader=dict(batch_size=256, dataset=dict("
-                "type='ProxySplit', split='val', ...), sampler=dict("
-                "type='DefaultSampler', shuffle=True)).")
+        self.policy_optimizers = PolicyOptimizers(self.policy, policy_optim,
+                                                  tp_optim)
+        require_policy_dataloader(policy_dataloader)
         super().__init__(runner, dataloader, max_epochs, val_begin,
                          val_interval, dynamic_intervals)
         warn_unless_sgd(runner.optim_wrapper)
-        diff_rank_seed = runner._randomness_cfg.get('diff_rank_seed', False)
-        self.policy_dataloader = runner.build_dataloader(
-            policy_dataloader, seed=runner.seed, diff_rank_seed=diff_rank_seed)
-        if len(self.policy_dataloader) == 0:
-            raise ValueError(
-                f'DDASSearchLoop: the policy dataloader is empty (dataset of '
-                f'{len(self.policy_dataloader.dataset)} images, batch size '
-                f'{self.policy_dataloader.batch_size}): give S_val images, '
-                f'or a batch size it can fill when drop_last=True.')
-        self.num_skipped = 0
+        self.policy_dataloader = build_policy_dataloader(
+            runner, policy_dataloader)
         self._val_batches: Optional[EndlessLoader] = None
         self._gradients: Optional[FlatGradients] = None
 
     # ------------------------------------------------------------ state
+    @property
+    def policy_optimizer(self):
+        """The optimizer of alpha_o."""
+        return self.policy_optimizers.policy_optim
+
+    @property
+    def tp_optimizer(self):
+        """The optimizer of alpha_tp."""
+        return self.policy_optimizers.tp_optim
+
+    @property
+    def num_skipped(self) -> int:
+        """The policy steps skipped so far."""
+        return self.policy_optimizers.num_skipped
+
     def policy_state_dict(self) -> dict:
         """The search's own state for checkpoints (plain types and tensors).
         """
         return dict(
             policy=self.policy.state_dict(),
-            policy_optim=self.policy_optimizer.state_dict(),
-            tp_optim=self.tp_optimizer.state_dict(),
-            num_skipped=self.num_skipped)
+            **self.policy_optimizers.state_dict())
 
     def load_policy_state_dict(self, state: dict) -> None:
         """Restore :meth:`policy_state_dict` (resuming a search)."""
         self.policy.load_state_dict(state['policy'])
-        self.policy_optimizer.load_state_dict(state['policy_optim'])
-        self.tp_optimizer.load_state_dict(state['tp_optim'])
-        self.num_skipped = int(state['num_skipped'])
+        self.policy_optimizers.load_state_dict(state)
 
     # -------------------------------------------------------------- run
     def run(self) -> torch.nn.Module:
         """Check the optimizer wrapper, position the S_val batches, train."""
         check_search_optimizer(self.runner.optim_wrapper)
-        # By name: the hook's module imports this one.
-        if not any(
-                type(hook).__name__ == 'DDASPolicyHook'
-                for hook in self.runner.hooks):
-            print_log(
-                "DDASSearchLoop: no DDASPolicyHook, so the searched policy "
-                "is not written anywhere; add custom_hooks = "
-                "[dict(type='DDASPolicyHook')] to the config.",
-                logger='current',
-                level=logging.WARNING)
+        warn_without_policy_hook(self.runner.hooks)
         # One S_val batch per iteration: a resumed search continues with the
         # batch the uninterrupted one would have drawn.
         self._val_batches = EndlessLoader(self.policy_dataloader, self._iter)
@@ -213,26 +188,33 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         """
         model = self.runner.model
         model = model.module if is_model_wrapper(model) else model
-        seed = self.runner.seed
-        # Step 1.
+        seed, train_rows = self.runner.seed, slice(0, self.num_policies + 1)
+        # 1. L-hat policies, drawn uniformly, and their weights in Eq. 12.
         policies = self.policy.sample(self.num_policies,
                                       policy_generator(seed, self._iter))
-        # Step 2.
+        weights = branch_weights(self.policy.p_tp,
+                                 self.policy.log_prob(policies))
+        # 2. g_0 .. g_L at theta_t.
         log_vars, branch_losses = self._branch_gradients(
             model, data_batch, policies,
             op_generator(seed, self._iter, get_rank()))
-        train_rows = slice(0, self.num_policies + 1)
         train_grads = self.gradients.gradients(train_rows)
-        weights = branch_weights(self.policy.p_tp,
-                                 self.policy.log_prob(policies))
-        # Step 3.
+        # 3. theta_{t+1} with the combined gradient of Eq. 12.
         stepped = self._network_step(
             combine_gradients(train_grads, weights),
             self.gradients.used(train_rows))
-        # Steps 4-6.
-        log_vars.update(
-            self._policy_step(model, next(self._val_batches), train_grads,
-                              weights, stepped))
+        # 4. g_val at theta_{t+1}; one S_val batch per iteration, used or
+        # not, so that a resumed search draws the batches of the original.
+        val_batch = next(self._val_batches)
+        g_val = self._val_gradient(model, val_batch,
+                                   log_vars) if stepped else None
+        # 5. d_l = g_val . (g_0 - g_l) and Z_g (Eq. 15).
+        d = None if g_val is None else alignment(train_grads, g_val).cpu()
+        z_g = None if d is None else gradient_normaliser(d)
+        # 6. Adam steps on alpha_o and alpha_tp (Eq. 16-17); averaged over
+        # the logging window, the skip rate is the fraction of skipped steps.
+        updated = self.policy_optimizers.step(d, z_g, weights, self._iter + 1)
+        log_vars['policy_skip_rate'] = 0.0 if updated else 1.0
         log_vars['loss'] = weights.detach().to(
             branch_losses[0]) @ torch.stack(branch_losses)
         log_vars['p_tp'] = self.policy.p_tp.detach()
@@ -249,7 +231,7 @@ class DDASSearchLoop(EpochBasedTrainLoop):
             tuple: the log variables of the branches and their total losses.
         """
         optim_wrapper = self.runner.optim_wrapper
-        data = batch_on_device(data_batch, model.data_preprocessor.cast_data)
+        data = batch_on_device(data_batch, model.data_preprocessor)
         log_vars, branch_losses = {}, []
         for branch in range(self.num_policies + 1):
             branch_data = data if branch == 0 else augment_batch(
@@ -276,7 +258,10 @@ class DDASSearchLoop(EpochBasedTrainLoop):
             skipped the update).
         """
         optim_wrapper = self.runner.optim_wrapper
-        stepped = bool(torch.isfinite(combined).all())
+        # A finite sum proves every value finite; only a non-finite one (or
+        # an overflow of finite values) needs the slower element-wise check.
+        stepped = math.isfinite(combined.sum().item()) or bool(
+            torch.isfinite(combined).all())
         self.gradients.assign(combined, used)
         # An AMP loss scaler must see non-finite gradients to lower its scale
         # (it then skips the update itself); a plain optimizer must not.
@@ -285,46 +270,24 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         self.gradients.clear()
         return stepped
 
-    def _policy_step(self, model, val_batch: dict, train_grads: torch.Tensor,
-                     weights: torch.Tensor, stepped: bool) -> dict:
-        """Steps 4-6; the policy step is skipped (and counted) when the
-        network step was skipped, ``Z_g == 0`` or anything is not finite."""
-        log_vars = {}
-        if stepped:
-            optim_wrapper = self.runner.optim_wrapper
-            loss_val, _ = self.forward_backward(model, optim_wrapper,
-                                                val_batch)
-            val_row = self.num_policies + 1
-            self.gradients.capture(val_row)
-            self.gradients.clear()
-            self.gradients.all_reduce(slice(val_row, val_row + 1))
-            g_val = self.gradients.gradients(val_row)
-            log_vars['loss_val'] = loss_val.detach()
-            # With AmpOptimWrapper every gradient carries the loss scale of
-            # its backward pass. The scales multiply d_l and Z_g alike and
-            # cancel in d_l / Z_g; g_val's is divided out anyway, so that
-            # the dot products stay far from float32's range.
-            g_val.div_(_loss_scale(optim_wrapper))
-            d = alignment(train_grads, g_val).cpu()
-            z_g = gradient_normaliser(d)
-            stepped = bool(torch.isfinite(d).all()) and z_g.item() > 0
-        if not stepped:
-            self.num_skipped += 1
-            print_log(
-                f'DDAS: policy step skipped at iteration {self._iter + 1} '
-                f'(a non-finite loss or gradient, or Z_g = 0); '
-                f'{self.num_skipped} skipped so far.',
-                logger='current',
-                level=logging.WARNING)
-        else:
-            self.policy_optimizer.zero_grad()
-            self.tp_optimizer.zero_grad()
-            policy_surrogate(d, weights[1:], z_g).backward()
-            self.policy_optimizer.step()
-            self.tp_optimizer.step()
-        # Averaged over the logging window: the fraction of skipped steps.
-        log_vars['policy_skip_rate'] = 0.0 if stepped else 1.0
-        return log_vars
+    def _val_gradient(self, model, val_batch: dict,
+                      log_vars: dict) -> torch.Tensor:
+        """Step 4: g_val at theta_{t+1}, averaged over the ranks; its loss
+        goes into ``log_vars``."""
+        optim_wrapper = self.runner.optim_wrapper
+        loss_val, _ = self.forward_backward(model, optim_wrapper, val_batch)
+        val_row = self.num_policies + 1
+        self.gradients.capture(val_row)
+        self.gradients.clear()
+        self.gradients.all_reduce(slice(val_row, val_row + 1))
+        log_vars['loss_val'] = loss_val.detach()
+        # With AmpOptimWrapper every gradient carries the loss scale of its
+        # backward pass. The scales multiply d_l and Z_g alike and cancel in
+        # d_l / Z_g; g_val's is divided out anyway, so that the dot products
+        # stay far from float32's range.
+        g_val = self.gradients.gradients(val_row)
+        scale = loss_scale(optim_wrapper)
+        return g_val if scale == 1 else g_val.div_(scale)
 
     def forward_backward(self, model, optim_wrapper, data: dict):
         """Forward and backward of one batch, as ``BaseModel.train_step``
@@ -346,9 +309,3 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         self.gradients.clear()
         optim_wrapper.backward(loss)
         return loss, log_vars
-
-
-def _loss_scale(optim_wrapper) -> float:
-    """The loss scale of an AMP optimizer wrapper's backward pass, else 1."""
-    scaler = getattr(optim_wrapper, 'loss_scaler', None)
-    return 1.0 if scaler is None else float(scaler.get_scale())

@@ -32,6 +32,12 @@ def check_search_optimizer(optim_wrapper) -> None:
             f'updated weights. Use a larger batch size instead.')
 
 
+def loss_scale(optim_wrapper) -> float:
+    """The loss scale of an AMP optimizer wrapper's backward pass, else 1."""
+    scaler = getattr(optim_wrapper, 'loss_scaler', None)
+    return 1.0 if scaler is None else float(scaler.get_scale())
+
+
 def optimizer_type_name(optim_wrapper) -> str:
     """The network optimizer's type name, from a built optimizer wrapper or
     from its config (e.g. ``dict(optimizer=dict(type='SGD', ...))``)."""
