@@ -172,9 +172,6 @@ def _with_boxes(sample, boxes: torch.Tensor):
 
 def _has_boxes(sample) -> bool:
     """Whether a sample holds boxes; refuse annotations the ops do not move.
-
-    Called for every sample of every augmented copy, so written as plain
-    loops over the fields.
     """
     present = [key for key in UNMOVED_ANNOTATIONS if key in sample]
     if present:
@@ -182,17 +179,13 @@ def _has_boxes(sample) -> bool:
             f'DDASSearchLoop moves boxes with the image but not {present}: '
             f'search with a box-only detector config (drop them from the '
             f'pipeline, e.g. LoadAnnotations(with_seg=False)).')
-    has_boxes = False
-    for field in BOX_FIELDS:
-        if field in sample and 'bboxes' in getattr(sample, field):
-            if 'masks' in getattr(sample, field):
-                raise ValueError(
-                    'DDASSearchLoop moves boxes with the image but not '
-                    'instance masks: search with a box-only detector config '
-                    '(drop the masks from the pipeline, e.g. '
-                    'LoadAnnotations(with_mask=False)).')
-            has_boxes = True
-    return has_boxes
+    fields = _box_fields(sample)
+    if any('masks' in getattr(sample, field) for field in fields):
+        raise ValueError(
+            'DDASSearchLoop moves boxes with the image but not instance '
+            'masks: search with a box-only detector config (drop the masks '
+            'from the pipeline, e.g. LoadAnnotations(with_mask=False)).')
+    return bool(fields)
 
 
 def _apply_grouped(apply: Callable, images: List[torch.Tensor],
@@ -207,9 +200,6 @@ def _apply_grouped(apply: Callable, images: List[torch.Tensor],
     Returns:
         tuple: the new images and boxes, as lists in the input order.
     """
-    if len({image.shape for image in images}) == 1:  # a fixed-size pipeline
-        batch, boxes = apply(torch.stack(images), boxes=boxes)
-        return list(batch.unbind()), boxes
     groups: Dict[tuple, List[int]] = {}
     for i, image in enumerate(images):
         groups.setdefault(tuple(image.shape), []).append(i)
