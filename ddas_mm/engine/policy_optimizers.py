@@ -8,7 +8,7 @@ from mmengine.logging import print_log
 from mmengine.registry import OPTIMIZERS
 
 from ddas_mm.policy import DDASPolicy
-from ddas_mm.policy.estimator import policy_surrogate
+from ddas_mm.policy.estimator import policy_gradients
 
 
 class PolicyOptimizers:
@@ -37,7 +37,8 @@ class PolicyOptimizers:
         self.num_skipped = 0
 
     def step(self, d: Optional[torch.Tensor], z_g: Optional[torch.Tensor],
-             weights: torch.Tensor, iteration: int) -> bool:
+             weights: torch.Tensor, policies: torch.Tensor,
+             iteration: int) -> bool:
         """Step with the gradient of Eq. 16-17, unless there is no ``d``
         (the network step was skipped), it is not finite or ``Z_g == 0``:
         then the step is skipped, counted and reported.
@@ -45,8 +46,8 @@ class PolicyOptimizers:
         Args:
             d (Tensor | None): (L-hat,) ``d_l`` of Eq. 15.
             z_g (Tensor | None): ``Z_g`` of Eq. 15.
-            weights (Tensor): (L-hat + 1,) branch weights of Eq. 12, a
-                function of the alphas.
+            weights (Tensor): (L-hat + 1,) branch weights of Eq. 12.
+            policies (Tensor): (L-hat, N_o) the step's policies.
             iteration (int): the iteration (1-based), for the report.
 
         Returns:
@@ -62,11 +63,9 @@ class PolicyOptimizers:
                 logger='current',
                 level=logging.WARNING)
             return False
-        alphas = [self.policy.alpha_o, self.policy.alpha_tp]
-        grads = torch.autograd.grad(
-            policy_surrogate(d, weights[1:], z_g), alphas)
-        for alpha, grad in zip(alphas, grads):
-            alpha.grad = grad
+        self.policy.alpha_o.grad, self.policy.alpha_tp.grad = (
+            policy_gradients(d, z_g, weights[1:], policies, self.policy.p_o,
+                             self.policy.p_tp))
         self.policy_optim.step()
         self.tp_optim.step()
         return True

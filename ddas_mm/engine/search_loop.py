@@ -192,8 +192,9 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         # 1. L-hat policies, drawn uniformly, and their weights in Eq. 12.
         policies = self.policy.sample(self.num_policies,
                                       policy_generator(seed, self._iter))
-        weights = branch_weights(self.policy.p_tp,
-                                 self.policy.log_prob(policies))
+        with torch.no_grad():
+            weights = branch_weights(self.policy.p_tp,
+                                     self.policy.log_prob(policies))
         # 2. g_0 .. g_L at theta_t.
         log_vars, branch_losses = self._branch_gradients(
             model, data_batch, policies,
@@ -213,9 +214,10 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         z_g = None if d is None else gradient_normaliser(d)
         # 6. Adam steps on alpha_o and alpha_tp (Eq. 16-17); averaged over
         # the logging window, the skip rate is the fraction of skipped steps.
-        updated = self.policy_optimizers.step(d, z_g, weights, self._iter + 1)
+        updated = self.policy_optimizers.step(d, z_g, weights, policies,
+                                              self._iter + 1)
         log_vars['policy_skip_rate'] = 0.0 if updated else 1.0
-        log_vars['loss'] = weights.detach().to(
+        log_vars['loss'] = weights.to(
             branch_losses[0]) @ torch.stack(branch_losses)
         log_vars['p_tp'] = self.policy.p_tp.detach()
         log_vars['entropy_p_o'] = self.policy.entropy()

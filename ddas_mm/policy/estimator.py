@@ -77,24 +77,42 @@ def gradient_normaliser(d: torch.Tensor) -> torch.Tensor:
     return d.abs().sum()
 
 
-def policy_surrogate(d: torch.Tensor, augmented_weights: torch.Tensor,
-                     z_g) -> torch.Tensor:
-    """A scalar whose gradient w.r.t. the alphas is Eq. 16-17.
+def policy_gradients(d: torch.Tensor, z_g, augmented_weights: torch.Tensor,
+                     policies: torch.Tensor, p_o: torch.Tensor,
+                     p_tp: torch.Tensor) -> tuple:
+    """The policy gradients of Eq. 16-17 (without ``eta``), carried on
+    through the softmax and the sigmoid to ``alpha_o`` and ``alpha_tp``.
 
-    ``sum_l d_l * w_l / Z_g`` with ``w_l = p_tp * P(phi_l) / Z``: its
-    derivative w.r.t. ``p_o^k`` is Eq. 16 and w.r.t. ``p_tp`` Eq. 17 (both
-    without ``eta``); autograd carries them on through the softmax and the
-    sigmoid to ``alpha_o`` and ``alpha_tp``.
+    Eq. 16-17 weigh each ``d_l / Z_g`` by the derivative of
+    ``w_l = p_tp * P(phi_l) / Z`` (``Z`` held constant). With
+    ``P(phi_l) = prod_i p_o[o_l^i]``, ``p_o = softmax(alpha_o)`` and
+    ``p_tp = sigmoid(alpha_tp)``, those derivatives are::
+
+        dw_l / d alpha_o[k] = w_l * (c_lk - N_o * p_o[k])
+        dw_l / d alpha_tp   = w_l * (1 - p_tp)
+
+    where ``c_lk`` counts the ops of ``phi_l`` that are candidate k.
 
     Args:
-        d (Tensor): (L-hat,) from :func:`alignment`; treated as constants.
-        augmented_weights (Tensor): (L-hat,) ``w_1 .. w_L`` from
-            :func:`branch_weights` (its entries 1..L-hat).
+        d (Tensor): (L-hat,) from :func:`alignment`.
         z_g (Tensor | float): ``Z_g`` from :func:`gradient_normaliser`, or
             1 for the unnormalised gradient of Eq. 13-14.
+        augmented_weights (Tensor): (L-hat,) ``w_1 .. w_L`` from
+            :func:`branch_weights` (its entries 1..L-hat).
+        policies (Tensor): (L-hat, N_o) candidate indices of the policies.
+        p_o (Tensor): (K,) op probabilities.
+        p_tp (Tensor): scalar total augmentation probability.
 
     Returns:
-        Tensor: the scalar surrogate.
+        tuple: the gradients w.r.t. ``alpha_o`` (K,) and ``alpha_tp``
+        (scalar), constants.
     """
-    d = d.detach().to(augmented_weights)
-    return (d * augmented_weights).sum() / z_g
+    weights = augmented_weights.detach()
+    weighted = d.detach().to(weights) * weights / z_g  # d_l * w_l / Z_g
+    total = weighted.sum()
+    counts = torch.nn.functional.one_hot(policies, len(p_o)).sum(1)  # c_lk
+    num_ops = policies.shape[1]
+    grad_alpha_o = weighted @ counts.to(weights) - num_ops * p_o.detach(
+    ) * total
+    grad_alpha_tp = total * (1 - p_tp.detach())
+    return grad_alpha_o, grad_alpha_tp
