@@ -139,6 +139,34 @@ def test_symmetric_ops_follow_the_sign():
     assert brighter.float().mean() > img.float().mean() > darker.float().mean()
 
 
+def test_cutout_fills_a_clipped_square_around_a_uniform_pixel():
+    """Each image gets the fill in exactly the pixels of one side x side
+    square centred on one of its pixels (found by trying every pixel),
+    clipped to the image; over a batch the centres reach every edge."""
+    height, width, side = 23, 20, 4  # Cutout@10: 0.2 of the shorter side
+    img = torch.randint(0, 100, (400, 1, height, width), dtype=torch.uint8,
+                        generator=torch.Generator().manual_seed(0))
+    out, _ = apply_op('Cutout', img, level=10,
+                      generator=torch.Generator().manual_seed(1))
+    rows, columns = torch.arange(height)[:, None], torch.arange(width)
+    squares = {}
+    for y in range(height):
+        for x in range(width):
+            top, left = y - side // 2, x - side // 2
+            squares[y, x] = ((rows >= top) & (rows < top + side)
+                             & (columns >= left) & (columns < left + side))
+    centres = set()
+    for before, after in zip(img, out):
+        filled = (after != before)[0]
+        assert (after[0][filled] == 128).all()
+        matches = [c for c, square in squares.items()
+                   if torch.equal(square, filled)]
+        assert matches
+        centres.update(matches)
+    assert {y for y, _ in centres} == set(range(height))
+    assert {x for _, x in centres} == set(range(width))
+
+
 def test_rotate90_turns_counter_clockwise():
     square = random_image(3, 20, 20)
     out, boxes = apply_op('Rotate90', square, torch.tensor([[0., 0., 5., 2.]]))
