@@ -7,11 +7,12 @@ import torch
 from mmdet.structures import DetDataSample
 from mmdet.structures.bbox import HorizontalBoxes
 from mmengine.config import Config
+from mmengine.model import BaseDataPreprocessor
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 from mmpretrain.structures import DataSample
 
-from ddas_mm.datasets.batch_augment import augment_batch
+from ddas_mm.datasets.batch_augment import augment_batch, batch_on_device
 from ddas_mm.ops import SearchSpace
 from ddas_mm.ops.constants import TRANSLATE_BBOX_MAX_PIXELS
 
@@ -32,6 +33,13 @@ def _image(height, width, seed=0):
                          dtype=torch.uint8)
 
 
+def _augment(space, policy, data, generator, channel_order):
+    """The search's two steps on a collated batch: to the device (the CPU
+    here), then the policy."""
+    data, boxes = batch_on_device(data, BaseDataPreprocessor())
+    return augment_batch(space, policy, data, boxes, generator, channel_order)
+
+
 def test_degenerate_boxes_dropped_with_their_labels():
     # Shifted by 50 px (Zoph et al.'s pixels on a 640 px long image), left
     # or right (a random direction): the left box leaves the image on a left
@@ -43,8 +51,8 @@ def test_degenerate_boxes_dropped_with_their_labels():
         [[0, 0, 10, 10], [60, 40, 90, 70], [620, 100, 630, 110]], [3, 7, 5])
     data = dict(inputs=[_image(120, 640)], data_samples=[sample])
     for seed in range(4):
-        out = augment_batch(space, [0], data,
-                            torch.Generator().manual_seed(seed), 'bgr')
+        out = _augment(space, [0], data, torch.Generator().manual_seed(seed),
+                       'bgr')
         instances = out['data_samples'][0].gt_instances
         assert isinstance(instances.bboxes, HorizontalBoxes)
         boxes, labels = instances.bboxes.tensor, instances.labels.tolist()
@@ -68,7 +76,7 @@ def test_an_image_left_without_boxes_still_trains(tmp_path):
                             scale_factor=(1.0, 1.0)))
     data = dict(inputs=[_image(120, 320, s) for s in (1, 2)],
                 data_samples=samples)
-    out = augment_batch(space, [0], data, torch.Generator(), 'bgr')
+    out = _augment(space, [0], data, torch.Generator(), 'bgr')
     assert [len(s.gt_instances) for s in out['data_samples']] == [0, 0]
     init_default_scope('mmdet')
     from mmdet.registry import MODELS
@@ -87,9 +95,8 @@ def test_images_of_different_sizes_keep_their_boxes():
     images = [_image(h, w, i) for i, (h, w) in enumerate(sizes)]
     samples = [_detection_sample([[10, 20, 30, 40]], [i], box_type=lambda t: t)
                for i in range(3)]
-    out = augment_batch(space, [0],
-                        dict(inputs=images, data_samples=samples),
-                        torch.Generator(), 'rgb')
+    out = _augment(space, [0], dict(inputs=images, data_samples=samples),
+                   torch.Generator(), 'rgb')
     for image, (h, w), new, sample in zip(images, sizes, out['inputs'],
                                           out['data_samples']):
         torch.testing.assert_close(new, image.flip(-1))
@@ -101,9 +108,8 @@ def test_stacked_classification_batch():
     space = SearchSpace(ops=[('Rotate90', None), ('Invert', None)], num_ops=2)
     images = torch.stack([_image(32, 32, i) for i in range(4)])
     samples = [DataSample().set_gt_label(i) for i in range(4)]
-    out = augment_batch(space, [0, 1],
-                        dict(inputs=images, data_samples=samples),
-                        torch.Generator(), 'bgr')
+    out = _augment(space, [0, 1], dict(inputs=images, data_samples=samples),
+                   torch.Generator(), 'bgr')
     torch.testing.assert_close(out['inputs'],
                                255 - torch.rot90(images, 1, (2, 3)))
     assert out['data_samples'] is samples  # labels do not move
@@ -121,7 +127,7 @@ def test_per_pixel_annotations_are_refused(field):
     setattr(samples[1], field,
             PixelData(sem_seg=torch.zeros(1, 120, 160, dtype=torch.uint8)))
     with pytest.raises(ValueError, match=field):
-        augment_batch(
+        _augment(
             SearchSpace(ops=[('FlipLR', None)], num_ops=1), [0],
             dict(inputs=[_image(120, 160)] * 2, data_samples=samples),
             torch.Generator(), 'bgr')
@@ -131,7 +137,7 @@ def test_instance_masks_are_refused():
     sample = _detection_sample([[0, 0, 10, 10]], [1])
     sample.gt_instances.masks = torch.zeros(1, 120, 160, dtype=torch.bool)
     with pytest.raises(ValueError, match='instance masks'):
-        augment_batch(
+        _augment(
             SearchSpace(ops=[('FlipLR', None)], num_ops=1), [0],
             dict(inputs=[_image(120, 160)], data_samples=[sample]),
             torch.Generator(), 'bgr')
@@ -149,9 +155,9 @@ def test_crowd_boxes_move_like_object_boxes():
         labels=torch.tensor([9]))
     all_objects = _detection_sample(objects + crowds, [1, 2, 9])
     outs = [
-        augment_batch(space, [0],
-                      dict(inputs=[_image(120, 160)], data_samples=[sample]),
-                      torch.Generator().manual_seed(3), 'bgr')
+        _augment(space, [0],
+                 dict(inputs=[_image(120, 160)], data_samples=[sample]),
+                 torch.Generator().manual_seed(3), 'bgr')
         for sample in (with_crowd, all_objects)
     ]
     moved = outs[0]['data_samples'][0]

@@ -14,7 +14,7 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from ddas_mm.datasets.batch_augment import augment_batch
+from ddas_mm.datasets.batch_augment import augment_batch, batch_on_device
 from ddas_mm.datasets.endless_loader import EndlessLoader
 from ddas_mm.policy.randomness import op_generator, policy_generator
 from ddas_mm.policy import DDASPolicy
@@ -80,11 +80,14 @@ def _check_step(runner, recorder, optimizer_cls, optimizer_kwargs):
     policies = DDASPolicy(loop.space.K, loop.space.num_ops).sample(
         loop.num_policies, policy_generator(runner.seed, 0))
     generator = op_generator(runner.seed, 0, 0)
+    # The batch as the dataloader gave it (a list of images; the search
+    # stacks them), with the boxes the search moves.
     data = model.data_preprocessor.cast_data(recorder.batch)
+    _, boxes = batch_on_device(recorder.batch, model.data_preprocessor)
     batches = [data]
     for policy in policies.tolist():
         batches.append(
-            augment_batch(loop.space, policy, data, generator,
+            augment_batch(loop.space, policy, data, boxes, generator,
                           loop.channel_order))
     grads = _branch_grads(model, batches)
 

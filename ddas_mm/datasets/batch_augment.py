@@ -1,8 +1,8 @@
 """Apply one DDAS policy to a collated batch on the model's device (Eq. 3).
 
-The search augments whole batches: the uint8 images as the dataloader packed
-them (a stacked tensor or a list of differently sized ones) and the boxes of
-their ``gt_instances``, which move with their image.
+The search augments whole batches: the uint8 images (one stacked tensor, or a
+list when their sizes differ) and the boxes of their samples, which move with
+their image.
 """
 from functools import partial
 from typing import Callable, Dict, List, Optional, Sequence
@@ -16,67 +16,16 @@ from ddas_mm.ops import SearchSpace, nondegenerate_boxes
 UNMOVED_ANNOTATIONS = ('gt_sem_seg', 'gt_panoptic_seg')
 
 
-class DeviceBatch(dict):
-    """A batch that :func:`batch_on_device` has moved and checked.
-
-    The search augments one batch L-hat times; :func:`augment_batch` takes
-    the boxes from here instead of visiting every sample again, which costs
-    as much as an op on small images.
-
-    Attributes:
-        boxes (list[Tensor] | None): each sample's (M, 4) boxes on the
-            device, None when no sample holds any.
-    """
-    boxes: Optional[List[torch.Tensor]]
-
-
-def augment_batch(space: SearchSpace, policy: Sequence[int], data: dict,
-                  generator: torch.Generator, channel_order: str) -> dict:
-    """Apply one policy to every image of a batch (Eq. 3: D_l from D_0).
-
-    Args:
-        space (SearchSpace): the candidate ops.
-        policy (Sequence[int]): indices of the ops, applied in order.
-        data (dict): a batch already on the model's device, ``inputs`` a
-            stacked uint8 (N, C, H, W) tensor or a list of uint8 (C, H, W)
-            tensors, ``data_samples`` (optional) whose boxes
-            (``gt_instances.bboxes``, and ``ignored_instances.bboxes`` such
-            as COCO's crowd regions) move with their image.
-        generator (torch.Generator): draws the direction of symmetric ops.
-        channel_order (str): 'bgr' or 'rgb', the order of ``inputs``.
-
-    Returns:
-        dict: a new batch; the input batch is left as it was.
-    """
-    inputs = data['inputs']
-    samples = data.get('data_samples')
-    # A copy of a DeviceBatch made by type(data)(...), as mmengine's
-    # cast_data makes them, has no boxes attribute: check its samples.
-    if isinstance(data, DeviceBatch) and hasattr(data, 'boxes'):
-        boxes = data.boxes
-    elif samples is not None and any([_has_boxes(s) for s in samples]):
-        boxes = [_sample_boxes(s) for s in samples]
-    else:
-        boxes = None
-    with_boxes = boxes is not None
-    apply = partial(
-        space.apply, policy, generator=generator, channel_order=channel_order)
-    if isinstance(inputs, torch.Tensor):
-        images, boxes = apply(inputs, boxes=boxes)
-    else:
-        images, boxes = _apply_grouped(apply, inputs, boxes)
-    out = dict(data, inputs=images)
-    if with_boxes:
-        out['data_samples'] = [
-            _with_boxes(s, b) for s, b in zip(samples, boxes)
-        ]
-    return out
-
-
-def batch_on_device(data_batch, data_preprocessor) -> dict:
+def batch_on_device(data_batch, data_preprocessor) -> tuple:
     """Move what the ops read to the model's device: the images, and the
     data samples if they hold boxes (the model's data_preprocessor moves the
     rest, as in ordinary training).
+
+    Images of one size are stacked into one (N, C, H, W) tensor first, once
+    for the L-hat + 1 passes of a search step: the ops then run once per
+    batch, and the data_preprocessor takes the tensor as it takes
+    ``default_collate``'s, instead of visiting every image of a list in
+    each pass.
 
     Args:
         data_batch (dict): a collated batch straight from the dataloader.
@@ -84,7 +33,9 @@ def batch_on_device(data_batch, data_preprocessor) -> dict:
             ``cast_data`` moves the batch to its ``device``.
 
     Returns:
-        DeviceBatch: the batch with its images (and boxes) on the device.
+        tuple: the batch on the device (a new dict), and each sample's (M, 4)
+        boxes there (those of all its box fields, one field after the
+        other), or None when no sample holds any.
 
     Raises:
         TypeError: the batch is not a dict of uint8 images.
@@ -92,18 +43,56 @@ def batch_on_device(data_batch, data_preprocessor) -> dict:
     """
     _check_images(data_batch)
     inputs = data_batch['inputs']
+    if not isinstance(inputs, torch.Tensor) and len(
+            {image.shape for image in inputs}) == 1:
+        inputs = torch.stack(inputs)
     images = [inputs] if isinstance(inputs, torch.Tensor) else inputs
-    # Images already there (training on the CPU) stay as they are: casting
-    # a list visits every image.
+    # Images already there (training on the CPU) stay as they are.
     if any(image.device != data_preprocessor.device for image in images):
         inputs = data_preprocessor.cast_data(inputs)
-    data = DeviceBatch(data_batch, inputs=inputs)
-    data.boxes = None
+    data = dict(data_batch, inputs=inputs)
     samples = data_batch.get('data_samples')
-    if samples is not None and any([_has_boxes(s) for s in samples]):
-        data['data_samples'] = data_preprocessor.cast_data(samples)
-        data.boxes = [_sample_boxes(s) for s in data['data_samples']]
-    return data
+    if samples is None or not any([_has_boxes(s) for s in samples]):
+        return data, None
+    data['data_samples'] = data_preprocessor.cast_data(samples)
+    return data, [_sample_boxes(s) for s in data['data_samples']]
+
+
+def augment_batch(space: SearchSpace, policy: Sequence[int], data: dict,
+                  boxes: Optional[List[torch.Tensor]],
+                  generator: torch.Generator, channel_order: str) -> dict:
+    """Apply one policy to every image of a batch (Eq. 3: D_l from D_0).
+
+    Args:
+        space (SearchSpace): the candidate ops.
+        policy (Sequence[int]): indices of the ops, applied in order.
+        data (dict): a batch from :func:`batch_on_device`, ``inputs`` a
+            stacked uint8 (N, C, H, W) tensor or a list of uint8 (C, H, W)
+            tensors.
+        boxes (list[Tensor] | None): the boxes :func:`batch_on_device`
+            returned with ``data``; they move with their image, and the
+            samples' box fields (``gt_instances.bboxes``, and
+            ``ignored_instances.bboxes`` such as COCO's crowd regions) get
+            them.
+        generator (torch.Generator): draws the direction of symmetric ops.
+        channel_order (str): 'bgr' or 'rgb', the order of ``inputs``.
+
+    Returns:
+        dict: a new batch; the input batch is left as it was.
+    """
+    inputs = data['inputs']
+    apply = partial(
+        space.apply, policy, generator=generator, channel_order=channel_order)
+    if isinstance(inputs, torch.Tensor):
+        images, moved = apply(inputs, boxes=boxes)
+    else:
+        images, moved = _apply_grouped(apply, inputs, boxes)
+    out = dict(data, inputs=images)
+    if boxes is not None:
+        out['data_samples'] = [
+            _with_boxes(s, b) for s, b in zip(data['data_samples'], moved)
+        ]
+    return out
 
 
 def _check_images(data) -> None:

@@ -233,12 +233,12 @@ class DDASSearchLoop(EpochBasedTrainLoop):
             tuple: the log variables of the branches and their total losses.
         """
         optim_wrapper = self.runner.optim_wrapper
-        data = batch_on_device(data_batch, model.data_preprocessor)
+        data, boxes = batch_on_device(data_batch, model.data_preprocessor)
         log_vars, branch_losses = {}, []
         for branch in range(self.num_policies + 1):
             branch_data = data if branch == 0 else augment_batch(
-                self.space, policies[branch - 1].tolist(), data, generator,
-                self.channel_order)
+                self.space, policies[branch - 1].tolist(), data, boxes,
+                generator, self.channel_order)
             loss, branch_vars = self.forward_backward(model, optim_wrapper,
                                                       branch_data)
             self.gradients.capture(branch)

@@ -26,8 +26,9 @@ class OpDrawRecorderHook(Hook):
         augment_batch = search_loop.augment_batch
         path = osp.join(runner.work_dir, f'op_draws_rank{get_rank()}.jsonl')
 
-        def recorded(space, policy, data, generator, channel_order):
-            out = augment_batch(space, policy, data, generator, channel_order)
+        def recorded(space, policy, data, boxes, generator, channel_order):
+            out = augment_batch(space, policy, data, boxes, generator,
+                                channel_order)
             regions = [
                 _changed_region(before, after)
                 for before, after in zip(data['inputs'], out['inputs'])
