@@ -8,6 +8,13 @@ search step divided by the median time of those bare passes, both measured in
 the same run, alternately, on the same batches, and what the difference is
 spent on.
 
+The bare passes are timed twice: on the batches as the dataloader gives them
+(a list of images each, which plain training collates in every pass), and as
+the search step runs them, the train batch moved and stacked once
+(``batch_on_device``) for its L-hat + 1 passes. The first ratio is what a
+search step costs over plain training passes; the second is the overhead
+alone, which the parts below add up to.
+
 Examples:
     python benchmarks/search_overhead.py                        # CPU default
     python benchmarks/search_overhead.py --device cuda --model wrn40-2 \
@@ -154,8 +161,8 @@ def build_loop(model: dict,
 
 
 def bare_passes(runner, loop, train_batch, val_batch) -> None:
-    """L-hat + 1 train forward/backward passes and one validation pass,
-    the same calls the search step makes, nothing else."""
+    """L-hat + 1 train forward/backward passes on one batch and one
+    validation pass, the calls the search step makes, nothing else."""
     for batch in [train_batch] * (loop.num_policies + 1) + [val_batch]:
         loop.forward_backward(runner.model, runner.optim_wrapper, batch)
     runner.optim_wrapper.zero_grad()
@@ -172,9 +179,11 @@ def timed(fn, device) -> float:
 
 
 def measure(runner, loop, steps: int, warmup: int, device: str) -> dict:
-    """Median seconds of a search step, of its bare passes, of the ops on
-    the L-hat copies and of the network optimizer step, measured
-    alternately on the loaders' first batches."""
+    """Median seconds of a search step (``search``), of its bare passes on
+    the batches as loaded (``bare``) and as the search runs them
+    (``passes``), of the ops on the L-hat copies (``augment``) and of the
+    network optimizer step (``step``), measured alternately on the
+    loaders' first batches."""
     train_batch = next(iter(loop.dataloader))
     val_batch = next(iter(loop.policy_dataloader))
     loop._val_batches = iter(lambda: val_batch, None)
@@ -193,9 +202,14 @@ def measure(runner, loop, steps: int, warmup: int, device: str) -> dict:
         runner.optim_wrapper.step()
         runner.optim_wrapper.zero_grad()
 
+    def search_step():
+        loop.search_step(train_batch)
+        loop._iter += 1  # as run_iter does: the next step draws new policies
+
     parts = dict(
-        search=lambda: loop.search_step(train_batch),
+        search=search_step,
         bare=lambda: bare_passes(runner, loop, train_batch, val_batch),
+        passes=lambda: bare_passes(runner, loop, data, val_batch),
         augment=augment_all,
         step=optimizer_step)
     times = {name: [] for name in parts}
@@ -221,14 +235,18 @@ def main():
             space=args.space,
             num_policies=args.num_policies)
         med = measure(runner, loop, args.steps, args.warmup, args.device)
-    rest = med['search'] - med['bare'] - med['augment'] - med['step']
+    rest = med['search'] - med['passes'] - med['augment'] - med['step']
     print(f'{args.model} on {args.device}, train batch {args.train_batch}, '
           f'val batch {args.val_batch}, L-hat {args.num_policies}, space '
           f'{args.space} (K={loop.space.K}), {args.steps} steps')
     print(f'median search step        {1e3 * med["search"]:9.2f} ms')
-    print(f'median bare passes        {1e3 * med["bare"]:9.2f} ms')
+    print(f'median bare passes        {1e3 * med["bare"]:9.2f} ms '
+          f'(batches as loaded)')
     print(f'ratio                     {med["search"] / med["bare"]:9.3f}')
-    print('overhead, median of each part measured alone:')
+    print(f'median bare passes        {1e3 * med["passes"]:9.2f} ms '
+          f'(as the search runs them: the train batch stacked once)')
+    print(f'ratio to those            {med["search"] / med["passes"]:9.3f}')
+    print('overhead over those, median of each part measured alone:')
     print(f'  ops on {loop.num_policies} copies        '
           f'{1e3 * med["augment"]:9.2f} ms')
     print(f'  network optimizer step  {1e3 * med["step"]:9.2f} ms')
