@@ -234,11 +234,14 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         """
         optim_wrapper = self.runner.optim_wrapper
         data, boxes = batch_on_device(data_batch, model.data_preprocessor)
+        # The copies D_1 .. D_L, made one after the other: between backward
+        # passes the ops' own code runs from cold caches.
+        branches = [data] + [
+            augment_batch(self.space, policy, data, boxes, generator,
+                          self.channel_order) for policy in policies.tolist()
+        ]
         log_vars, branch_losses = {}, []
-        for branch in range(self.num_policies + 1):
-            branch_data = data if branch == 0 else augment_batch(
-                self.space, policies[branch - 1].tolist(), data, boxes,
-                generator, self.channel_order)
+        for branch, branch_data in enumerate(branches):
             loss, branch_vars = self.forward_backward(model, optim_wrapper,
                                                       branch_data)
             self.gradients.capture(branch)
