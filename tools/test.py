@@ -34,8 +34,7 @@ def main():
         cfg.test_evaluator.append(
             dict(type='DumpResults', out_file_path=args.out))
     setup_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
+    metrics = Runner.from_cfg(cfg).test()
     if args.metrics_out is not None and get_rank() == 0:
         write_json(args.metrics_out, metrics)
     finish_distributed()

@@ -69,8 +69,7 @@ def main():
     args = parse_args()
     cfg = build_config(args)
     setup_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+    Runner.from_cfg(cfg).train()
     finish_distributed()
 
 

@@ -1,5 +1,6 @@
 """What tools/train.py and tools/test.py share: arguments, config, launch."""
 import argparse
+import gc
 import os
 import os.path as osp
 
@@ -106,8 +107,13 @@ def finish_distributed() -> None:
 
     A gloo group left to the interpreter's exit can abort the process
     ("terminate called without an active exception") after a run that
-    succeeded; the barrier lets every rank finish its last collective first.
+    succeeded. The run's objects hold the group (the DDP wrapper's reducer)
+    and some sit in reference cycles, which the interpreter may never free:
+    call this after the runner has gone out of scope, and it collects them
+    while the interpreter is whole. The barrier lets every rank finish its
+    last collective first.
     """
     if torch_dist.is_available() and torch_dist.is_initialized():
+        gc.collect()
         torch_dist.barrier()
         torch_dist.destroy_process_group()
