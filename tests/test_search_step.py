@@ -117,10 +117,11 @@ def _check_step(runner, recorder, optimizer_cls, optimizer_kwargs):
     ).requires_grad_()
     surrogate = (d * weights(a_tp, a_o)[1:]).sum() / d.abs().sum()
     grad_tp, grad_o = torch.autograd.grad(surrogate, [a_tp, a_o])
+    optimizers = loop.policy_optimizers
     for before, after, grad, optim in ((alpha_tp, recorder.alpha_after[0],
-                                        grad_tp, loop.tp_optimizer),
+                                        grad_tp, optimizers.tp_optim),
                                        (alpha_o, recorder.alpha_after[1],
-                                        grad_o, loop.policy_optimizer)):
+                                        grad_o, optimizers.policy_optim)):
         group = optim.param_groups[0]
         step = group['lr'] * grad / (grad.abs() + group['eps'])
         torch.testing.assert_close(after, before - step, rtol=1e-5, atol=1e-6)

@@ -113,16 +113,6 @@ class DDASSearchLoop(EpochBasedTrainLoop):
 
     # ------------------------------------------------------------ state
     @property
-    def policy_optimizer(self):
-        """The optimizer of alpha_o."""
-        return self.policy_optimizers.policy_optim
-
-    @property
-    def tp_optimizer(self):
-        """The optimizer of alpha_tp."""
-        return self.policy_optimizers.tp_optim
-
-    @property
     def num_skipped(self) -> int:
         """The policy steps skipped so far."""
         return self.policy_optimizers.num_skipped
