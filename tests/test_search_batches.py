@@ -115,6 +115,20 @@ def test_stacked_classification_batch():
     assert out['data_samples'] is samples  # labels do not move
 
 
+def test_images_of_one_size_are_stacked_once():
+    """A collated list of images of one size becomes one tensor for all the
+    passes of a step; images of several sizes stay a list."""
+    preprocessor = BaseDataPreprocessor()
+    same = [_image(32, 32, i) for i in range(3)]
+    data, boxes = batch_on_device(dict(inputs=same), preprocessor)
+    assert torch.equal(data['inputs'], torch.stack(same))
+    assert boxes is None
+    mixed = same[:2] + [_image(32, 48)]
+    data, _ = batch_on_device(dict(inputs=mixed), preprocessor)
+    assert isinstance(data['inputs'], list)
+    assert all(a is b for a, b in zip(data['inputs'], mixed))
+
+
 @pytest.mark.parametrize('field', ['gt_sem_seg', 'gt_panoptic_seg'])
 def test_per_pixel_annotations_are_refused(field):
     """The ops do not move segmentation maps; every sample is checked, not
