@@ -9,7 +9,8 @@ only, no data sets, no downloads.
    ``ddas_mm.testing.kernel_agreement`` (what the CPU tests hold the two
    kernel sets to), boxes within 1e-3 px;
 2. search: WRN-40-2 search steps (train batch 32, S_val batch 256, the
-   CIFAR setting), without and with AMP: search step / bare passes, and the
+   CIFAR setting), without and with AMP: search step / bare passes (as
+   loaded / as the search runs them, see ``search_overhead.py``), and the
    hours a 20-epoch search on 2000 / 2000 images takes at that speed;
 3. the same for RetinaNet R50 at 800x1333, 4 images, where mmdet and mmcv's
    compiled ops import (else: skipped);
@@ -114,9 +115,10 @@ def search_speed(section: str, item: str, runner, loop, steps: int,
                  device: str, per_epoch: int) -> None:
     from search_overhead import measure  # benchmarks/, beside this file
     med = measure(runner, loop, steps, 1, device)
-    ratio = med['search'] / med['bare']
+    ratios = med['search'] / med['bare'], med['search'] / med['passes']
     hours = med['search'] * per_epoch * SEARCH_EPOCHS / 3600
-    row(section, item, f'ratio {ratio:.3f}, step {1e3 * med["search"]:.1f} ms')
+    row(section, item, 'ratio {:.3f} / {:.3f}, step {:.1f} ms'.format(
+        *ratios, 1e3 * med['search']))
     row(section, f'  {SEARCH_EPOCHS} epochs x {per_epoch} steps at that speed',
         f'{hours:.3f} h')
 
