@@ -13,23 +13,21 @@ def branch_weights(p_tp: torch.Tensor,
                    log_prob_policies: torch.Tensor) -> torch.Tensor:
     """Weights of the clean and augmented batches in Eq. 12.
 
-    ``w_l = p_tp * P(phi_l) / Z`` for ``l >= 1`` with
-    ``Z = sum_l P(phi_l)`` held constant (detached), and
-    ``w_0 = 1 - sum_l w_l``: numerically ``1 - p_tp``, but it depends on the
-    alphas through the ``w_l``, as in Eq. 9-10.
+    ``w_l = p_tp * P(phi_l) / Z`` for ``l >= 1`` with ``Z = sum_l P(phi_l)``
+    over the sampled policies, and ``w_0 = 1 - sum_l w_l = 1 - p_tp``. Their
+    derivatives w.r.t. the alphas (with ``Z`` held constant, as in Eq. 9-10)
+    are :func:`policy_gradients`'.
 
     Args:
         p_tp (Tensor): scalar total augmentation probability.
         log_prob_policies (Tensor): (L-hat,) ``log P(phi_l)`` (Eq. 3).
 
     Returns:
-        Tensor: (L-hat + 1,) ``[w_0, w_1, ..., w_L]``, differentiable
-        w.r.t. whatever ``p_tp`` and ``log_prob_policies`` depend on.
+        Tensor: (L-hat + 1,) ``[w_0, w_1, ..., w_L]``.
     """
-    # P(phi_l) / Z computed in log space: P(phi) underflows long before the
-    # ratio does once p_o concentrates.
-    log_z = torch.logsumexp(log_prob_policies, dim=0).detach()
-    augmented = p_tp * torch.exp(log_prob_policies - log_z)
+    # P(phi_l) / Z is the softmax of log P(phi_l): computed in log space,
+    # where P(phi) would underflow long before the ratio does.
+    augmented = p_tp * torch.softmax(log_prob_policies, dim=0)
     return torch.cat([(1 - augmented.sum()).reshape(1), augmented])
 
 
