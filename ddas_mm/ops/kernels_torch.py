@@ -72,8 +72,9 @@ def warp(img: torch.Tensor, matrices: np.ndarray,
     # are the outer edges 0 and W (H) of our continuous coordinates.
     to_normalised = np.array([[2 / width, 0, -1], [0, 2 / height, -1],
                               [0, 0, 1]])
-    theta = to_normalised @ np.linalg.inv(matrices) @ np.linalg.inv(
-        to_normalised)
+    from_normalised = np.array([[width / 2, 0, width / 2],
+                                [0, height / 2, height / 2], [0, 0, 1]])
+    theta = to_normalised @ np.linalg.inv(matrices) @ from_normalised
     theta = torch.tensor(theta[:, :2], dtype=torch.float32, device=img.device)
     grid = nnf.affine_grid(theta, [len(theta), channels, height, width],
                            align_corners=False)
