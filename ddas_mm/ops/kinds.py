@@ -129,36 +129,6 @@ def fill_rectangles(img: torch.Tensor,
     return out
 
 
-def fill_squares(img: torch.Tensor, rows: torch.Tensor,
-                 columns: torch.Tensor, side: int) -> torch.Tensor:
-    """Fill a ``side x side`` square around one pixel per image with the
-    fill value, clipped to the image, in one indexing call for the batch.
-
-    A square is centred as :func:`centred_rectangle` centres it.
-
-    Args:
-        img (Tensor): (N, C, H, W) uint8.
-        rows (Tensor): (N,) int64, the row of each image's centre pixel.
-        columns (Tensor): (N,) int64, its column.
-        side (int): The side in pixels (0 fills nothing).
-
-    Returns:
-        Tensor: a new (N, C, H, W) uint8 batch.
-    """
-    height, width = img.shape[-2:]
-    offsets = torch.arange(side) - side // 2
-    # Clamping moves rows and columns beyond the image onto its edge, which
-    # the clipped square covers anyway: it always holds its centre.
-    square_rows = (rows[:, None] + offsets).clamp_(0, height - 1)
-    square_columns = (columns[:, None] + offsets).clamp_(0, width - 1)
-    images = torch.arange(len(img))[:, None, None]
-    out = img.clone()
-    out[images.to(img.device), :,
-        square_rows[:, :, None].to(img.device),
-        square_columns[:, None, :].to(img.device)] = FILL_VALUE
-    return out
-
-
 def centred_rectangle(centre_y: int, centre_x: int, height: int, width: int,
                       image_height: int, image_width: int) -> Rectangle:
     """A ``height x width`` rectangle around a pixel, clipped to the image."""
@@ -331,12 +301,15 @@ class CutoutOp(Op):
     def run(self, img, boxes, magnitude, ctx):
         height, width = img.shape[-2:]
         side = self.side(height, width, magnitude)
-        # One draw per image, of the centre's position in the image: a batch
-        # draws what its images would draw one by one.
+        # One draw for the batch, of each centre's position in its image: a
+        # batch draws what its images would draw one by one.
         centres = torch.randint(height * width, (len(img), ),
-                                generator=ctx.generator)
-        return fill_squares(img, centres // width, centres % width,
-                            side), boxes
+                                generator=ctx.generator).tolist()
+        rectangles = [
+            centred_rectangle(centre // width, centre % width, side, side,
+                              height, width) for centre in centres
+        ]
+        return fill_rectangles(img, rectangles), boxes
 
 
 class BBoxCutoutOp(Op):
