@@ -12,11 +12,13 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.registry import DATASETS
 
+from ddas_mm.arguments import is_count
+
 SPLITS = ('train', 'val')
 
 
 def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if not is_count(value):
         raise ValueError(f'ProxySplit: {name} must be an integer >= 1, got '
                          f'{value!r}.')
     return value

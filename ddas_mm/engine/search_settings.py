@@ -8,6 +8,7 @@ from typing import Optional
 
 from mmengine.logging import print_log
 
+from ddas_mm.arguments import is_count
 from ddas_mm.ops import CHANNEL_ORDERS, SearchSpace
 
 
@@ -17,7 +18,7 @@ def positive_int(value, name: str, hint: str) -> int:
     Raises:
         ValueError: it is not; the message names it and adds ``hint``.
     """
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if not is_count(value):
         raise ValueError(f'DDASSearchLoop: {name} must be an integer >= 1, '
                          f'got {value!r}; {hint}')
     return value

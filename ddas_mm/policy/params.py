@@ -9,12 +9,7 @@ import math
 import torch
 from torch import nn
 
-
-def _is_count(value) -> bool:
-    """Whether ``value`` is an integer >= 1 (and not a bool)."""
-    if isinstance(value, bool):
-        return False
-    return isinstance(value, int) and value >= 1
+from ddas_mm.arguments import is_count
 
 
 class DDASPolicy(nn.Module):
@@ -35,11 +30,11 @@ class DDASPolicy(nn.Module):
                  num_ops: int = 2,
                  init_tp: float = 0.35):
         super().__init__()
-        if not _is_count(num_candidates):
+        if not is_count(num_candidates):
             raise ValueError(f'num_candidates (K) must be an integer >= 1, '
                              f'got {num_candidates!r}: give the search space '
                              f'at least one op.')
-        if not _is_count(num_ops):
+        if not is_count(num_ops):
             raise ValueError(f'num_ops (N_o) must be an integer >= 1, got '
                              f'{num_ops!r}; the paper uses 2.')
         if not (isinstance(init_tp, (int, float)) and 0.0 < init_tp < 1.0):
