@@ -108,9 +108,9 @@ def policy_gradients(d: torch.Tensor, z_g, augmented_weights: torch.Tensor,
     weights = augmented_weights.detach()
     weighted = d.detach().to(weights) * weights / z_g  # d_l * w_l / Z_g
     total = weighted.sum()
-    counts = torch.nn.functional.one_hot(policies, len(p_o)).sum(1)  # c_lk
+    counts = torch.nn.functional.one_hot(policies, len(p_o)).sum(1).to(
+        weights)  # c_lk
     num_ops = policies.shape[1]
-    grad_alpha_o = weighted @ counts.to(weights) - num_ops * p_o.detach(
-    ) * total
+    grad_alpha_o = weighted @ counts - num_ops * total * p_o.detach()
     grad_alpha_tp = total * (1 - p_tp.detach())
     return grad_alpha_o, grad_alpha_tp
