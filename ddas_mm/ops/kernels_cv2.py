@@ -20,35 +20,49 @@ from .constants import (FILL_VALUE, GRAY_FIXED_POINT_BITS,
                         SMOOTH_KERNEL_SCALE)
 
 _LEVELS = np.arange(256, dtype=np.float64)
+# OpenCV's CV_CN_MAX: the most channels one warpAffine call takes.
+CV_MAX_CHANNELS = 512
 
 
 def _keep_channels(out: np.ndarray, like: np.ndarray) -> np.ndarray:
     return out.reshape(like.shape)
 
 
-def warp(img: np.ndarray, matrix: np.ndarray, nearest: bool) -> np.ndarray:
-    """Apply a 3x3 forward matrix (see :mod:`.geometry`), fill 128.
+def warp(img: np.ndarray,
+         matrix: np.ndarray,
+         nearest: bool,
+         fill: int = FILL_VALUE) -> np.ndarray:
+    """Apply a 3x3 forward matrix (see :mod:`.geometry`).
 
     Args:
-        img (np.ndarray): (H, W, C) uint8.
+        img (np.ndarray): (H, W, C) uint8 image, or (nearest only) label
+            planes of an integer type OpenCV samples (uint8, int16, int32;
+            int64 passes through int32), any number of channels.
         matrix (np.ndarray): 3x3 forward matrix in continuous coordinates.
         nearest (bool): Nearest-neighbour instead of bilinear sampling.
+        fill (int): Value of the uncovered pixels. Defaults to 128.
 
     Returns:
-        np.ndarray: (H, W, C) uint8.
+        np.ndarray: (H, W, C), the dtype of ``img``.
     """
     # OpenCV puts pixel centres on integers, ours are at +0.5.
     to_index = np.array([[1.0, 0.0, -0.5], [0.0, 1.0, -0.5], [0, 0, 1.0]])
     from_index = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0, 0, 1.0]])
     index_matrix = to_index @ matrix @ from_index
     height, width = img.shape[:2]
-    out = cv2.warpAffine(
-        img,
-        index_matrix[:2], (width, height),
-        flags=cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT,
-        borderValue=(FILL_VALUE, ) * 4)
-    return _keep_channels(out, img)
+    # OpenCV takes at most CV_CN_MAX channels a call (masks of crowded
+    # images may be more).
+    chunks = [
+        cv2.warpAffine(
+            np.ascontiguousarray(img[..., start:start + CV_MAX_CHANNELS]),
+            index_matrix[:2], (width, height),
+            flags=cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=(fill, ) * 4).reshape(height, width, -1)
+        for start in range(0, img.shape[-1], CV_MAX_CHANNELS)
+    ]
+    out = chunks[0] if len(chunks) == 1 else np.concatenate(chunks, axis=-1)
+    return _keep_channels(out.astype(img.dtype, copy=False), img)
 
 
 def flip(img: np.ndarray, horizontal: bool) -> np.ndarray:

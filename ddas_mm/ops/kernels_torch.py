@@ -40,12 +40,15 @@ def _per_image(factor: Factor, img: torch.Tensor) -> Factor:
     return factor
 
 
-def warp(img: torch.Tensor, matrices: np.ndarray,
-         index: Optional[torch.Tensor], nearest: bool) -> torch.Tensor:
-    """Apply 3x3 forward matrices (see :mod:`.geometry`), fill 128.
+def warp(img: torch.Tensor,
+         matrices: np.ndarray,
+         index: Optional[torch.Tensor],
+         nearest: bool,
+         fill: int = FILL_VALUE) -> torch.Tensor:
+    """Apply 3x3 forward matrices (see :mod:`.geometry`).
 
-    Bilinear sampling samples ``img - 128`` with zero padding and adds 128
-    back: exactly a constant border of 128, as OpenCV's ``BORDER_CONSTANT``.
+    Sampling samples ``img - fill`` with zero padding and adds ``fill``
+    back: exactly a constant border, as OpenCV's ``BORDER_CONSTANT``.
     (torchvision's fill blends a sampled validity mask into an already
     zero-blended sample, which darkens the pixels next to the border towards
     the fill twice.) The sampling grid is computed once per distinct matrix:
@@ -53,20 +56,22 @@ def warp(img: torch.Tensor, matrices: np.ndarray,
     need no sampling: they copy slices.
 
     Args:
-        img (Tensor): (N, C, H, W) uint8.
+        img (Tensor): (N, C, H, W) uint8 images, or (nearest only) label
+            planes of any integer dtype.
         matrices (np.ndarray): (U, 3, 3) distinct forward matrices in
             continuous coordinates.
         index (Tensor | None): (N,) int64 CPU tensor, per image the row of
             ``matrices`` it follows; None when U is 1 and every image
             follows it.
         nearest (bool): Nearest-neighbour instead of bilinear sampling.
+        fill (int): Value of the uncovered pixels. Defaults to 128.
 
     Returns:
-        Tensor: (N, C, H, W) uint8.
+        Tensor: (N, C, H, W), the dtype of ``img``.
     """
     shifts = _whole_pixel_shifts(matrices) if nearest else None
     if shifts is not None:
-        return _shift(img, shifts, index)
+        return _shift(img, shifts, index, fill)
     count, channels, height, width = img.shape
     # grid_sample's normalised coordinates (align_corners=False): -1 and 1
     # are the outer edges 0 and W (H) of our continuous coordinates.
@@ -78,13 +83,19 @@ def warp(img: torch.Tensor, matrices: np.ndarray,
     theta = torch.tensor(theta[:, :2], dtype=torch.float32, device=img.device)
     grid = nnf.affine_grid(theta, [len(theta), channels, height, width],
                            align_corners=False)
-    centred = img.float() - FILL_VALUE
+    # float32 holds every integer up to 2**24 exactly, float64 the labels
+    # of 32- and 64-bit maps.
+    wide = img.dtype in (torch.int32, torch.int64)
+    centred = img.to(torch.float64 if wide else torch.float32) - fill
     out = nnf.grid_sample(centred,
-                          _per_image_rows(grid, index, count),
+                          _per_image_rows(grid.to(centred.dtype), index,
+                                          count),
                           mode='nearest' if nearest else 'bilinear',
                           padding_mode='zeros',
-                          align_corners=False)
-    return out.add_(FILL_VALUE).round_().clamp_(0, 255).to(torch.uint8)
+                          align_corners=False).add_(fill)
+    if not nearest:
+        out = out.round_().clamp_(0, 255)
+    return out.to(img.dtype)
 
 
 def _whole_pixel_shifts(matrices: np.ndarray) -> Optional[List[tuple]]:
@@ -98,11 +109,11 @@ def _whole_pixel_shifts(matrices: np.ndarray) -> Optional[List[tuple]]:
 
 
 def _shift(img: torch.Tensor, shifts: List[tuple],
-           index: Optional[torch.Tensor]) -> torch.Tensor:
+           index: Optional[torch.Tensor], fill: int) -> torch.Tensor:
     """Nearest-neighbour :func:`warp` for shifts by whole pixels: a copy of
     the overlapping slice per distinct shift, into a batch of fill."""
     height, width = img.shape[-2:]
-    out = torch.full_like(img, FILL_VALUE)
+    out = torch.full_like(img, fill)
     for i, (dx, dy) in enumerate(shifts):
         rows, source_rows = _overlap(dy, height)
         columns, source_columns = _overlap(dx, width)
