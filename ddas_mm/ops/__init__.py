@@ -1,12 +1,13 @@
-"""Augmentation ops on uint8 image tensors (and their boxes) and the search
-spaces built from them."""
+"""Augmentation ops on uint8 image tensors (and their boxes, instance masks
+and semantic maps) and the search spaces built from them."""
 from .constants import MIN_BOX_SIZE
 from .functional import BACKENDS, CHANNEL_ORDERS, apply_op
 from .geometry import nondegenerate_boxes
 from .space import PRESETS, SearchSpace
 from .table import OPS
+from .targets import Targets, kept_instances
 
 __all__ = [
     'apply_op', 'SearchSpace', 'OPS', 'PRESETS', 'CHANNEL_ORDERS', 'BACKENDS',
-    'MIN_BOX_SIZE', 'nondegenerate_boxes'
+    'MIN_BOX_SIZE', 'nondegenerate_boxes', 'kept_instances', 'Targets'
 ]

@@ -1,12 +1,13 @@
 """How each kind of op runs on a batch, with the kernel of its backend.
 
 Kinds: :class:`PixelOp` (colour ops and filters), :class:`GeometricOp` (a 3x3
-matrix moves pixels and boxes), :class:`CutoutOp`, :class:`BBoxCutoutOp`
-and :class:`BBoxOnlyOp` (another op applied inside each box). Every ``run``
-takes a uint8 (N, C, H, W) batch, the boxes as a list of N (M, 4) pixel xyxy
-tensors (or None), the :data:`Magnitude` and an :class:`OpContext`; it
-returns the new batch and boxes and never writes into its inputs (a result
-may share memory with them).
+matrix moves pixels, boxes, masks and maps), :class:`CutoutOp`,
+:class:`BBoxCutoutOp` and :class:`BBoxOnlyOp` (another op applied inside each
+box). Every ``run`` takes a uint8 (N, C, H, W) batch, its
+:class:`~.targets.Targets` (boxes, instance masks, semantic maps), the
+:data:`Magnitude` and an :class:`OpContext`; it returns the new batch and
+targets and never writes into its inputs (a result may share memory with
+them).
 """
 import math
 import numbers
@@ -18,9 +19,10 @@ import torch
 
 from . import kernels_cv2, kernels_torch
 from .constants import FILL_VALUE, MAX_LEVEL
-from .geometry import flip_matrix, transform_boxes
+from .geometry import flip_matrix
+from .targets import (Targets, crop_targets, move_targets, paste_targets,
+                      retraced_polygons, writable_targets)
 
-Boxes = Optional[List[torch.Tensor]]
 Rectangle = Optional[Tuple[int, int, int, int]]
 #: What ``Op.run`` gets: None for a level-less op, one float for the whole
 #: batch, or (a symmetric op's) an (N,) float64 CPU tensor of one signed
@@ -148,6 +150,8 @@ class Op:
     """
     #: Whether the op reads the boxes (it leaves the image alone without).
     uses_boxes = False
+    #: Whether the op moves pixels, so that masks and maps move with them.
+    moves_targets = False
     #: Whether the magnitude is in pixels of Zoph et al.'s images, which
     #: ``apply_op`` scales to the image at hand (see
     #: ``constants.ZOPH_REFERENCE_LONG_SIDE``).
@@ -179,8 +183,8 @@ class Op:
                              f'0..{MAX_LEVEL}, got level={level!r}')
         return self.magnitude(int(level))
 
-    def run(self, img: torch.Tensor, boxes: Boxes, magnitude: Magnitude,
-            ctx: OpContext) -> Tuple[torch.Tensor, Boxes]:
+    def run(self, img: torch.Tensor, targets: Targets, magnitude: Magnitude,
+            ctx: OpContext) -> Tuple[torch.Tensor, Targets]:
         """Apply the op at its (per image signed) magnitude."""
         raise NotImplementedError
 
@@ -207,15 +211,19 @@ class PixelOp(Op):
         self.torch_kernel = torch_kernel
         self.cv2_kernel = cv2_kernel
 
-    def run(self, img, boxes, magnitude, ctx):
+    def run(self, img, targets, magnitude, ctx):
         if ctx.backend == 'cv2' and self.cv2_kernel is not None:
             args = [(m, ctx) for m in per_image(magnitude, len(img))]
-            return run_cv2_per_image(self.cv2_kernel, img, args), boxes
-        return self.torch_kernel(img, magnitude, ctx), boxes
+            return run_cv2_per_image(self.cv2_kernel, img, args), targets
+        return self.torch_kernel(img, magnitude, ctx), targets
 
 
 class GeometricOp(Op):
-    """An op given by a 3x3 forward matrix; pixels and boxes both follow it.
+    """An op given by a 3x3 forward matrix; pixels and targets follow it.
+
+    The image is resampled bilinearly (or as ``nearest`` says), instance
+    masks and semantic maps always by the nearest pixel, so that they keep
+    their values.
 
     Args:
         name, magnitude, symmetric: See :class:`Op`.
@@ -226,6 +234,7 @@ class GeometricOp(Op):
             centres (whole-pixel shifts, quarter turns), which then copy
             pixels exactly.
     """
+    moves_targets = True
 
     def __init__(self,
                  name: str,
@@ -237,39 +246,45 @@ class GeometricOp(Op):
         self.matrix = matrix
         self.nearest = nearest
 
-    def transform_image(self, img: torch.Tensor, matrices: np.ndarray,
-                        index: Optional[torch.Tensor],
-                        ctx: OpContext) -> torch.Tensor:
-        """Resample each image by its matrix (fill 128).
+    def resample(self, planes: torch.Tensor, matrices: np.ndarray,
+                 index: Optional[torch.Tensor], ctx: OpContext,
+                 nearest: bool, fill: int) -> torch.Tensor:
+        """Resample each image (or stack of label planes) by its matrix.
 
         Args:
-            img (Tensor): (N, C, H, W) uint8.
+            planes (Tensor): (N, C, H, W): uint8 images or label planes.
             matrices (np.ndarray): (U, 3, 3) distinct forward matrices.
             index (Tensor | None): (N,) int64, per image its row of
                 ``matrices``; None: the one matrix applies to all.
             ctx (OpContext): See :class:`OpContext`.
+            nearest (bool): Nearest-neighbour sampling.
+            fill (int): Value of the uncovered pixels.
         """
         if ctx.backend == 'cv2':
-            return run_cv2_per_image(kernels_cv2.warp, img,
-                                     [(matrices[i], self.nearest)
-                                      for i in image_rows(index, len(img))])
-        return kernels_torch.warp(img, matrices, index, self.nearest)
+            return run_cv2_per_image(kernels_cv2.warp, planes,
+                                     [(matrices[i], nearest, fill)
+                                      for i in image_rows(index, len(planes))])
+        return kernels_torch.warp(planes, matrices, index, nearest, fill)
 
-    def run(self, img, boxes, magnitude, ctx):
+    def run(self, img, targets, magnitude, ctx):
         height, width = img.shape[-2:]
         values, index = distinct(magnitude)
         matrices = np.stack([self.matrix(height, width, v) for v in values])
-        out = self.transform_image(img, matrices, index, ctx)
-        if boxes is not None:
-            boxes = [
-                transform_boxes(b, matrices[i], height, width)
-                for b, i in zip(boxes, image_rows(index, len(img)))
-            ]
-        return out, boxes
+        out = self.resample(img, matrices, index, ctx, self.nearest,
+                            FILL_VALUE)
+
+        def resample_labels(planes, label_matrices, label_index, fill):
+            return self.resample(planes, label_matrices, label_index, ctx,
+                                 True, fill)
+
+        return out, move_targets(targets, matrices,
+                                 image_rows(index, len(img)), index, height,
+                                 width, resample_labels)
 
 
 class FlipOp(GeometricOp):
-    """A mirror: its matrix moves the boxes, a flip kernel the pixels."""
+    """A mirror: its matrix moves the boxes and polygons, a flip kernel the
+    pixels, masks and maps (exactly)."""
 
     def __init__(self, name: str, horizontal: bool):
         super().__init__(
@@ -277,11 +292,11 @@ class FlipOp(GeometricOp):
             lambda height, width, _: flip_matrix(height, width, horizontal))
         self.horizontal = horizontal
 
-    def transform_image(self, img, matrices, index, ctx):
+    def resample(self, planes, matrices, index, ctx, nearest, fill):
         if ctx.backend == 'cv2':
-            return run_cv2_per_image(kernels_cv2.flip, img,
-                                     [(self.horizontal, )] * len(img))
-        return kernels_torch.flip(img, self.horizontal)
+            return run_cv2_per_image(kernels_cv2.flip, planes,
+                                     [(self.horizontal, )] * len(planes))
+        return kernels_torch.flip(planes, self.horizontal)
 
 
 class CutoutOp(Op):
@@ -298,7 +313,7 @@ class CutoutOp(Op):
         super().__init__(name, magnitude)
         self.side = side
 
-    def run(self, img, boxes, magnitude, ctx):
+    def run(self, img, targets, magnitude, ctx):
         height, width = img.shape[-2:]
         side = self.side(height, width, magnitude)
         # One draw for the batch, of each centre's position in its image: a
@@ -309,7 +324,7 @@ class CutoutOp(Op):
             centred_rectangle(centre // width, centre % width, side, side,
                               height, width) for centre in centres
         ]
-        return fill_rectangles(img, rectangles), boxes
+        return fill_rectangles(img, rectangles), targets
 
 
 class BBoxCutoutOp(Op):
@@ -318,12 +333,12 @@ class BBoxCutoutOp(Op):
     centred on a uniformly drawn pixel of the box (clipped to the image)."""
     uses_boxes = True
 
-    def run(self, img, boxes, magnitude, ctx):
-        if boxes is None:
-            return img, boxes
+    def run(self, img, targets, magnitude, ctx):
+        if targets.boxes is None:
+            return img, targets
         height, width = img.shape[-2:]
         rectangles = []
-        for image_boxes in boxes:
+        for image_boxes in targets.boxes:
             rectangle = None
             if len(image_boxes):
                 box = image_boxes[random_index(len(image_boxes),
@@ -338,7 +353,7 @@ class BBoxCutoutOp(Op):
                         x0 + random_index(x1 - x0, ctx.generator), 2 * half_h,
                         2 * half_w, height, width)
             rectangles.append(rectangle)
-        return fill_rectangles(img, rectangles), boxes
+        return fill_rectangles(img, rectangles), targets
 
 
 class BBoxOnlyOp(Op):
@@ -347,7 +362,11 @@ class BBoxOnlyOp(Op):
     boxes visited in random order; the boxes themselves do not move.
 
     The inside of a box is the pixels whose centres lie in it
-    (:func:`box_pixels`); no other pixel changes.
+    (:func:`box_pixels`); no other pixel changes. Where the base op moves
+    pixels, the masks and maps inside the box move with them, as the
+    pixels there; polygon masks are rasterised for it, and an instance
+    whose bitmap changed is traced back into polygons
+    (:func:`~.targets.retraced_polygons`).
 
     Args:
         name, magnitude: See :class:`Op`.
@@ -360,25 +379,38 @@ class BBoxOnlyOp(Op):
                  magnitude: Optional[Callable[[int], float]]):
         super().__init__(name, magnitude, base.symmetric)
         self.base = base
+        self.moves_targets = base.moves_targets
 
-    def run(self, img, boxes, magnitude, ctx):
-        if boxes is None:
-            return img, boxes
+    def run(self, img, targets, magnitude, ctx):
+        if targets.boxes is None:
+            return img, targets
         height, width = img.shape[-2:]
+        moves_targets = self.moves_targets and targets.has_pixel_targets
+        # Masks and maps are copied when a box first moves pixels.
+        moved: Optional[Targets] = None
         out = img.clone()
         magnitudes = per_image(magnitude, len(img))
-        for image, image_boxes, image_magnitude in zip(out, boxes, magnitudes):
+        for i, (image, image_boxes, image_magnitude) in enumerate(
+                zip(out, targets.boxes, magnitudes)):
             count = len(image_boxes)
             order = torch.randperm(count, generator=ctx.generator).tolist()
             chosen = (torch.rand(count, generator=ctx.generator)
                       < ctx.box_prob).tolist()
             rows = image_boxes.tolist()
             for j in order:
-                y0, y1, x0, x1 = box_pixels(rows[j], height, width)
+                region = box_pixels(rows[j], height, width)
+                y0, y1, x0, x1 = region
                 if not chosen[j] or y1 <= y0 or x1 <= x0:
                     continue
-                region = image[:, y0:y1, x0:x1]
-                changed, _ = self.base.run(region[None], None,
-                                           image_magnitude, ctx)
-                region.copy_(changed[0])
-        return out, boxes
+                pixels = image[:, y0:y1, x0:x1]
+                if moves_targets and moved is None:
+                    moved = writable_targets(targets, height, width)
+                inside = (crop_targets(moved, i, region)
+                          if moves_targets else Targets())
+                changed, inside = self.base.run(pixels[None], inside,
+                                                image_magnitude, ctx)
+                pixels.copy_(changed[0])
+                if moves_targets:
+                    paste_targets(moved, i, region, inside)
+        return out, (targets if moved is None else retraced_polygons(
+            targets, moved))

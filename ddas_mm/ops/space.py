@@ -164,34 +164,47 @@ class SearchSpace:
               sign=None,
               generator: Optional[torch.Generator] = None,
               channel_order: str = 'bgr',
-              backend: Optional[str] = None):
+              backend: Optional[str] = None,
+              masks=None,
+              seg_map: Optional[torch.Tensor] = None,
+              seg_ignore_label: int = 255):
         """Apply the candidates ``indices[0]``, ``indices[1]``, ... in turn.
 
         Args:
             indices (Sequence[int] | Tensor): Candidate indices.
-            img, boxes, sign, generator, channel_order, backend: As in
+            img, boxes, sign, generator, channel_order, backend, masks,
+                seg_map, seg_ignore_label: As in
                 :func:`~ddas_mm.ops.apply_op`; every op of the sequence gets
                 the same ``sign`` argument (None: each draws its own).
 
         Returns:
-            tuple: (img, boxes) as :func:`~ddas_mm.ops.apply_op` returns.
+            tuple: ``(img, boxes)``, or ``(img, boxes, masks, seg_map)`` with
+            masks or a map, as :func:`~ddas_mm.ops.apply_op` returns them.
         """
         if isinstance(indices, torch.Tensor):
             indices = indices.tolist()
+        with_pixel_targets = masks is not None or seg_map is not None
         for index in indices:
             if not 0 <= index < self.K:
                 raise ValueError(f'candidate index {index} out of range '
                                  f'0..{self.K - 1}')
             name, level = self._candidates[index]
-            img, boxes = apply_op(name,
-                                  img,
-                                  boxes,
-                                  level,
-                                  sign,
-                                  channel_order=channel_order,
-                                  generator=generator,
-                                  backend=backend)
-        return img, boxes
+            outputs = apply_op(name,
+                               img,
+                               boxes,
+                               level,
+                               sign,
+                               channel_order=channel_order,
+                               generator=generator,
+                               backend=backend,
+                               masks=masks,
+                               seg_map=seg_map,
+                               seg_ignore_label=seg_ignore_label)
+            img, boxes = outputs[:2]
+            if with_pixel_targets:
+                masks, seg_map = outputs[2:]
+        return (img, boxes, masks, seg_map) if with_pixel_targets else (img,
+                                                                        boxes)
 
     def __eq__(self, other) -> bool:
         return (isinstance(other, SearchSpace)
