@@ -188,12 +188,12 @@ def measure(runner, loop, steps: int, warmup: int, device: str) -> dict:
     val_batch = next(iter(loop.policy_dataloader))
     loop._val_batches = iter(lambda: val_batch, None)
     model = runner.model
-    data, boxes = batch_on_device(train_batch, model.data_preprocessor)
+    data, targets = batch_on_device(train_batch, model.data_preprocessor)
     policies = loop.policy.sample(loop.num_policies, torch.Generator())
 
     def augment_all():
         for policy in policies.tolist():
-            augment_batch(loop.space, policy, data, boxes, torch.Generator(),
+            augment_batch(loop.space, policy, data, targets, torch.Generator(),
                           loop.channel_order)
 
     def optimizer_step():

@@ -194,10 +194,10 @@ def test_disabled_is_identity(tmp_path):
     assert transform({'img': img.copy()})['ddas_ops'] == ['Invert'] * 2
 
 
-def test_masks_are_refused(tmp_path):
+def test_keypoints_are_refused(tmp_path):
     transform = numpy_ops_transform(tmp_path, 1.0, [0.25] * 4)
-    with pytest.raises(ValueError, match='gt_masks'):
-        transform({'img': np.zeros((4, 4, 3), np.uint8), 'gt_masks': None})
+    with pytest.raises(ValueError, match='gt_keypoints'):
+        transform({'img': np.zeros((4, 4, 3), np.uint8), 'gt_keypoints': None})
 
 
 def test_bad_policy_fails_at_build_time(tmp_path):

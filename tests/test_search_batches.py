@@ -129,10 +129,10 @@ def test_images_of_one_size_are_stacked_once():
     assert all(a is b for a, b in zip(data['inputs'], mixed))
 
 
-@pytest.mark.parametrize('field', ['gt_sem_seg', 'gt_panoptic_seg'])
+@pytest.mark.parametrize('field', ['gt_panoptic_seg'])
 def test_per_pixel_annotations_are_refused(field):
-    """The ops do not move segmentation maps; every sample is checked, not
-    only the first."""
+    """The ops do not move panoptic maps; every sample is checked, not only
+    the first."""
     from mmengine.structures import PixelData
     samples = [
         _detection_sample([[0, 0, 10, 10]], [1]),
@@ -147,10 +147,10 @@ def test_per_pixel_annotations_are_refused(field):
             torch.Generator(), 'bgr')
 
 
-def test_instance_masks_are_refused():
+def test_masks_other_than_mmdets_are_refused():
     sample = _detection_sample([[0, 0, 10, 10]], [1])
     sample.gt_instances.masks = torch.zeros(1, 120, 160, dtype=torch.bool)
-    with pytest.raises(ValueError, match='instance masks'):
+    with pytest.raises(TypeError, match='BitmapMasks or PolygonMasks'):
         _augment(
             SearchSpace(ops=[('FlipLR', None)], num_ops=1), [0],
             dict(inputs=[_image(120, 160)], data_samples=[sample]),

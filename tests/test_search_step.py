@@ -81,13 +81,13 @@ def _check_step(runner, recorder, optimizer_cls, optimizer_kwargs):
         loop.num_policies, policy_generator(runner.seed, 0))
     generator = op_generator(runner.seed, 0, 0)
     # The batch as the dataloader gave it (a list of images; the search
-    # stacks them), with the boxes the search moves.
+    # stacks them), with the boxes the search moves (its targets).
     data = model.data_preprocessor.cast_data(recorder.batch)
-    _, boxes = batch_on_device(recorder.batch, model.data_preprocessor)
+    _, targets = batch_on_device(recorder.batch, model.data_preprocessor)
     batches = [data]
     for policy in policies.tolist():
         batches.append(
-            augment_batch(loop.space, policy, data, boxes, generator,
+            augment_batch(loop.space, policy, data, targets, generator,
                           loop.channel_order))
     grads = _branch_grads(model, batches)
 

@@ -10,16 +10,18 @@ from mmcv.transforms import BaseTransform
 from mmengine.dist import get_rank
 from mmengine.registry import TRANSFORMS
 
-from ddas_mm.ops import BACKENDS, CHANNEL_ORDERS, nondegenerate_boxes
+from ddas_mm.ops import BACKENDS, CHANNEL_ORDERS, kept_instances
 from ddas_mm.policy.schedule import PolicySchedule
+from .instance_masks import masks_for_ops, masks_like
 from .progress import ReplayProgress
 
-# Per-instance keys kept aligned with the boxes when degenerate boxes are
-# dropped.
-INSTANCE_KEYS = ('gt_bboxes_labels', 'gt_ignore_flags')
+# Per-instance keys kept aligned with the boxes and masks when instances
+# that lost their object are dropped.
+INSTANCE_KEYS = ('gt_bboxes', 'gt_bboxes_labels', 'gt_ignore_flags',
+                 'gt_masks')
 # Annotations the ops do not transform: they would silently stop matching
 # the image, so the transform refuses them.
-UNSUPPORTED_KEYS = ('gt_masks', 'gt_seg_map', 'gt_keypoints')
+UNSUPPORTED_KEYS = ('gt_keypoints', )
 
 
 @TRANSFORMS.register_module()
@@ -31,7 +33,8 @@ class DynamicDDASAugment(BaseTransform):
     upsampling of the T search epochs onto the training length), with a mean
     filter of size ``smooth`` on ``p_tp``. Per sample, with probability
     ``p_tp`` it applies ``N_o`` ops drawn independently from ``p_o`` (with
-    replacement), in sequence, to the image and the boxes; otherwise nothing.
+    replacement), in sequence, to the image and its annotations; otherwise
+    nothing.
 
     The training progress comes from ``DDASPolicyHook`` (add
     ``custom_hooks = [dict(type='DDASPolicyHook')]``), which also disables the
@@ -43,13 +46,20 @@ class DynamicDDASAugment(BaseTransform):
     - gt_bboxes (HorizontalBoxes | np.ndarray (M, 4) xyxy) (optional)
     - gt_bboxes_labels (np.int64) (optional)
     - gt_ignore_flags (bool) (optional)
+    - gt_masks (BitmapMasks | PolygonMasks) (optional)
+    - gt_seg_map (np.ndarray (H, W), integer labels) (optional)
 
     Modified Keys:
 
     - img (same shape and dtype)
-    - gt_bboxes, gt_bboxes_labels, gt_ignore_flags: boxes follow the
-      geometric ops and are clipped to the image; boxes narrower or lower
-      than one pixel are dropped with their labels and ignore flags.
+    - gt_bboxes, gt_bboxes_labels, gt_ignore_flags, gt_masks: boxes and
+      masks follow the geometric ops (see :mod:`ddas_mm.ops.targets`; masks
+      keep their class, polygons stay polygons), boxes are clipped to the
+      image, polygons cut at its border; an instance whose box is narrower
+      or lower than one pixel, or whose mask is empty, is dropped with its
+      labels, ignore flag and mask.
+    - gt_seg_map: moves with the pixels (nearest neighbour); uncovered
+      pixels get ``seg_ignore_label``.
 
     Added Keys:
 
@@ -57,8 +67,8 @@ class DynamicDDASAugment(BaseTransform):
       the sample was not augmented). Add ``'ddas_ops'`` to ``meta_keys`` of
       ``PackDetInputs`` / ``PackInputs`` to keep it in the metainfo.
 
-    Instance masks, segmentation maps and keypoints are not transformed by
-    the ops; results carrying them are refused.
+    Keypoints are not transformed by the ops; results carrying them are
+    refused.
 
     Args:
         policy (str): the policy file written by the search
@@ -78,6 +88,9 @@ class DynamicDDASAugment(BaseTransform):
             :meth:`~ddas_mm.policy.PolicySchedule.replayed`.
         p_tp (float, optional): a constant p_tp instead of the searched one
             (the paper's Table 5); p_o as ``replay`` says.
+        seg_ignore_label (int): the label the geometric ops give uncovered
+            pixels of ``gt_seg_map`` (mmdet's transforms' argument of that
+            name). Defaults to 255.
     """
 
     def __init__(self,
@@ -86,7 +99,8 @@ class DynamicDDASAugment(BaseTransform):
                  channel_order: str = 'bgr',
                  backend: Optional[str] = None,
                  replay: str = 'dynamic',
-                 p_tp: Optional[float] = None):
+                 p_tp: Optional[float] = None,
+                 seg_ignore_label: int = 255):
         if channel_order not in CHANNEL_ORDERS:
             raise ValueError(f'channel_order must be one of {CHANNEL_ORDERS}, '
                              f'got {channel_order!r}')
@@ -99,6 +113,7 @@ class DynamicDDASAugment(BaseTransform):
         self.channel_order = channel_order
         self.replay = replay
         self.constant_p_tp = p_tp
+        self.seg_ignore_label = seg_ignore_label
         self.schedule = PolicySchedule.load(policy).smoothed(smooth).replayed(
             replay)
         if p_tp is not None:
@@ -177,10 +192,10 @@ class DynamicDDASAugment(BaseTransform):
         present = [k for k in UNSUPPORTED_KEYS if k in results]
         if present:
             raise ValueError(
-                f'{type(self).__name__} transforms images and boxes only, but '
-                f'the results carry {present}: they would no longer match '
-                f'the image. Load only boxes (LoadAnnotations(with_mask='
-                f'False, with_seg=False)) in pipelines that use it.')
+                f'{type(self).__name__} transforms images, boxes, instance '
+                f'masks and semantic maps, but the results carry {present}: '
+                f'they would no longer match the image. Leave them out of '
+                f'pipelines that use it.')
         ops: List[int] = []
         if self.replay_progress.enabled:
             rng, torch_rng = self._generators()
@@ -199,19 +214,35 @@ class DynamicDDASAugment(BaseTransform):
         # (C, H, W) view of the (H, W, C) array: no copy.
         chw = torch.from_numpy(img[..., None] if gray else img).permute(
             2, 0, 1)
-        gt_bboxes = results.get('gt_bboxes')
-        boxes = _boxes_tensor(gt_bboxes)
-        chw, boxes = self.space.apply(
+        gt_bboxes, gt_masks = results.get('gt_bboxes'), results.get('gt_masks')
+        seg_map = results.get('gt_seg_map')
+        masks = None if gt_masks is None else masks_for_ops(gt_masks)
+        outputs = self.space.apply(
             ops,
             chw,
-            boxes,
+            _boxes_tensor(gt_bboxes, masks),
             generator=generator,
             channel_order=self.channel_order,
-            backend=self.backend)
+            backend=self.backend,
+            masks=masks,
+            seg_map=None if seg_map is None else _labels_tensor(seg_map),
+            seg_ignore_label=self.seg_ignore_label)
+        chw, boxes = outputs[:2]
         hwc = chw.permute(1, 2, 0).numpy()
         results['img'] = np.ascontiguousarray(hwc[..., 0] if gray else hwc)
+        if seg_map is not None:
+            results['gt_seg_map'] = outputs[3].numpy().astype(seg_map.dtype)
         if boxes is not None:
-            _set_boxes(results, gt_bboxes, boxes)
+            results['gt_bboxes'] = _boxes_like(boxes, gt_bboxes)
+        if masks is not None:
+            results['gt_masks'] = masks_like(outputs[2], gt_masks)
+            masks = outputs[2]
+        keep = kept_instances(boxes, masks)
+        if keep is not None and not keep.all():
+            keep = keep.numpy()
+            for key in INSTANCE_KEYS:
+                if key in results:
+                    results[key] = results[key][keep]
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -233,27 +264,29 @@ class DynamicDDASAugment(BaseTransform):
                 f'K={self.space.K}, num_ops={self.space.num_ops})')
 
 
-def _boxes_tensor(gt_bboxes) -> Optional[torch.Tensor]:
-    """Return (M, 4) float boxes of ``gt_bboxes``, or None if there are none.
-    """
-    if gt_bboxes is None or len(gt_bboxes) == 0:
+def _boxes_tensor(gt_bboxes, masks) -> Optional[torch.Tensor]:
+    """(M, 4) float boxes of ``gt_bboxes``, or None if there are none (and
+    no masks, which go with one box each)."""
+    if gt_bboxes is None or (len(gt_bboxes) == 0 and masks is None):
         return None
     if isinstance(gt_bboxes, np.ndarray):
-        return torch.from_numpy(gt_bboxes.astype(np.float32, copy=False))
+        return torch.from_numpy(
+            gt_bboxes.astype(np.float32, copy=False).reshape(-1, 4))
     return gt_bboxes.tensor  # mmdet's HorizontalBoxes
 
 
-def _set_boxes(results: dict, gt_bboxes, boxes: torch.Tensor) -> None:
-    """Store the transformed boxes, dropping degenerate ones with their
-    per-instance annotations."""
-    keep = nondegenerate_boxes(boxes).numpy()
-    boxes = boxes[torch.from_numpy(keep)]
+def _boxes_like(boxes: torch.Tensor, gt_bboxes):
+    """Moved boxes in the form of ``gt_bboxes`` (array or box object)."""
     if isinstance(gt_bboxes, np.ndarray):
-        results['gt_bboxes'] = boxes.numpy().astype(gt_bboxes.dtype)
-    else:
-        results['gt_bboxes'] = type(gt_bboxes)(boxes)
-    if keep.all():
-        return
-    for key in INSTANCE_KEYS:
-        if key in results:
-            results[key] = results[key][keep]
+        return boxes.numpy().astype(gt_bboxes.dtype)
+    return type(gt_bboxes)(boxes)
+
+
+def _labels_tensor(seg_map: np.ndarray) -> torch.Tensor:
+    """A semantic map as a tensor of a label dtype the ops take."""
+    if not np.issubdtype(seg_map.dtype, np.integer):
+        raise ValueError(f'gt_seg_map must hold integer labels, got '
+                         f'{seg_map.dtype}')
+    if seg_map.dtype not in (np.uint8, np.int16, np.int32, np.int64):
+        seg_map = seg_map.astype(np.int64)
+    return torch.from_numpy(np.ascontiguousarray(seg_map))

@@ -70,6 +70,9 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         channel_order (str): order of the colour channels of the batches,
             'bgr' (what mmcv's image loading gives) or 'rgb' (e.g.
             mmpretrain's CIFAR datasets). Defaults to 'bgr'.
+        seg_ignore_label (int): the label geometric ops give the pixels of
+            a semantic map (``gt_sem_seg``) they uncover, as mmdet's
+            ``seg_ignore_label``. Defaults to 255.
         val_begin (int), val_interval (int), dynamic_intervals: validation
             for monitoring, as in ``EpochBasedTrainLoop``.
     """
@@ -88,6 +91,7 @@ class DDASSearchLoop(EpochBasedTrainLoop):
                  tp_optim: dict = dict(
                      type='Adam', lr=1e-3, betas=(0.5, 0.999)),
                  channel_order: str = 'bgr',
+                 seg_ignore_label: int = 255,
                  val_begin: int = 1,
                  val_interval: int = 1,
                  dynamic_intervals=None):
@@ -97,6 +101,7 @@ class DDASSearchLoop(EpochBasedTrainLoop):
             'the paper samples 2 or 3 policies per step.')
         positive_int(num_ops, 'num_ops (N_o)', 'the paper uses 2.')
         self.channel_order = check_channel_order(channel_order)
+        self.seg_ignore_label = seg_ignore_label
         self.space = build_space(space, num_ops)
         self.init_tp = init_tp
         self.policy = DDASPolicy(self.space.K, num_ops, init_tp)
@@ -223,11 +228,12 @@ class DDASSearchLoop(EpochBasedTrainLoop):
             tuple: the log variables of the branches and their total losses.
         """
         optim_wrapper = self.runner.optim_wrapper
-        data, boxes = batch_on_device(data_batch, model.data_preprocessor)
+        data, targets = batch_on_device(data_batch, model.data_preprocessor,
+                                        self.seg_ignore_label)
         # The copies D_1 .. D_L, made one after the other: between backward
         # passes the ops' own code runs from cold caches.
         branches = [data] + [
-            augment_batch(self.space, policy, data, boxes, generator,
+            augment_batch(self.space, policy, data, targets, generator,
                           self.channel_order) for policy in policies.tolist()
         ]
         log_vars, branch_losses = {}, []

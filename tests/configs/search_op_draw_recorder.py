@@ -26,8 +26,8 @@ class OpDrawRecorderHook(Hook):
         augment_batch = search_loop.augment_batch
         path = osp.join(runner.work_dir, f'op_draws_rank{get_rank()}.jsonl')
 
-        def recorded(space, policy, data, boxes, generator, channel_order):
-            out = augment_batch(space, policy, data, boxes, generator,
+        def recorded(space, policy, data, targets, generator, channel_order):
+            out = augment_batch(space, policy, data, targets, generator,
                                 channel_order)
             regions = [
                 _changed_region(before, after)
