@@ -1,11 +1,12 @@
-"""DynamicDDASAugment in the RetinaNet train pipeline on a generated COCO set.
+"""DynamicDDASAugment in mmdet train pipelines on a generated COCO set.
 
-Each object's pixels are known (the generator's masks). A second copy of the
-set has, instead of the photo, image channel j = object j's mask, and object
-j gets class j (object 1 is a crowd: ignore flag). The geometric ops move
-pixels and boxes by separate code paths, so after the pipeline every
-surviving box must still enclose its own channel's object pixels, and boxes
-that were dropped must take their labels and ignore flags with them.
+Each object's pixels are known (its annotated polygons). A second copy of
+the set has, instead of the photo, image channel j = object j's mask, and
+object j gets class j (object 1 is a crowd: ignore flag). The geometric ops
+move pixels, boxes and masks by separate code paths, so after the pipeline
+every surviving box must still enclose its own channel's object pixels, its
+mask (bitmap or polygon) and a semantic map must cover them, and instances
+that were dropped must take their labels, ignore flags and masks with them.
 """
 import json
 import os
@@ -15,10 +16,12 @@ import cv2
 import numpy as np
 import pytest
 from mmdet.datasets import CocoDataset
-from mmengine.registry import init_default_scope
+from mmdet.structures.mask import BitmapMasks, PolygonMasks
+from mmengine.registry import TRANSFORMS, init_default_scope
 
 from ddas_mm.datasets import set_replay_progress
 from ddas_mm.ops import SearchSpace
+from ddas_mm.ops.polygons import rasterise
 from ddas_mm.policy import PolicySchedule
 from ddas_mm.testing import make_coco_detection_set
 from ddas_mm.testing.toy_data import FASHION_MNIST_CLASSES
@@ -27,6 +30,13 @@ GEOMETRIC_OPS = [('Rotate_BBox', 10), ('ShearX_BBox', 10), ('ShearY_BBox', 6),
                  ('TranslateX_BBox', 10), ('TranslateY_BBox', 10),
                  ('Rotate_Only_BBoxes', 10), ('TranslateX_Only_BBoxes', 10)]
 OBJECT = 200  # a moved mask pixel above this is object (fill value is 128)
+# Above the fill value: object, or object blended with the fill where an op
+# uncovered pixels next to it (object / background edges blend to 127.5).
+FILL = 128
+# Two ops in a row on objects about 56 pixels wide: each moves the mask by
+# the nearest pixel and blurs the image's edges (tests/test_ops_masks.py
+# holds one op to 0.9).
+MIN_IOU = 0.85
 TOLERANCE = 1.5  # px: bilinear resampling blurs edges by about a pixel
 CROWD = 1  # object index (= class) marked iscrowd
 REPEATS = 6
@@ -36,20 +46,23 @@ REPEATS = 6
 def mask_set(tmp_path_factory):
     """Photo set + mask set sharing boxes; returns (root, ann_file)."""
     root = str(tmp_path_factory.mktemp('coco'))
-    ann_file, masks = make_coco_detection_set(
+    ann_file = make_coco_detection_set(
         root, num_images=8, image_size=(160, 120), objects_per_image=(2, 3),
-        object_scale=1, seed=3, return_masks=True)
+        object_scale=1, seed=3)
     with open(ann_file) as f:
         coco = json.load(f)
     os.makedirs(osp.join(root, 'masks'))
-    for image, image_masks in zip(coco['images'], masks):
-        channels = np.zeros(image_masks.shape[1:] + (3, ), np.uint8)
-        for j, mask in enumerate(image_masks):
-            channels[mask, j] = 255
-        image['file_name'] = image['file_name'].replace('.jpg', '.png')
-        cv2.imwrite(osp.join(root, 'masks', image['file_name']), channels)
+    for image in coco['images']:
         anns = [a for a in coco['annotations']
                 if a['image_id'] == image['id']]
+        masks = rasterise(
+            [[np.array(p) for p in a['segmentation']] for a in anns],
+            image['height'], image['width'])
+        channels = np.zeros(masks.shape[1:] + (3, ), np.uint8)
+        for j, mask in enumerate(masks):
+            channels[mask > 0, j] = 255
+        image['file_name'] = image['file_name'].replace('.jpg', '.png')
+        cv2.imwrite(osp.join(root, 'masks', image['file_name']), channels)
         for j, ann in enumerate(anns):  # file order = mask order
             ann['category_id'] = j + 1
             ann['iscrowd'] = int(j == CROWD)
@@ -126,6 +139,81 @@ def test_boxes_enclose_objects_and_stay_aligned(mask_set, tmp_path):
                     assert len(pixels) <= 2 * max(channels.shape), \
                         (sample.ddas_ops, j, len(pixels))
     assert dropped > 0 and kept > dropped
+
+
+@pytest.mark.parametrize('poly2mask', [True, False])
+def test_masks_and_maps_follow_their_objects(mask_set, tmp_path, poly2mask):
+    """Mask R-CNN's loading: bitmap (poly2mask) or polygon masks, and a
+    semantic map of the objects' classes (what panoptic pipelines load)."""
+    root, _, mask_ann = mask_set
+    init_default_scope('mmdet')
+    dataset = CocoDataset(
+        data_root=root,
+        ann_file=mask_ann,
+        data_prefix=dict(img='masks/'),
+        metainfo=dict(classes=FASHION_MNIST_CLASSES),
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadAnnotations', with_bbox=True, with_mask=True,
+                 poly2mask=poly2mask),
+            dict(type='Resize', scale=(320, 240), keep_ratio=True),
+            dict(type='RandomFlip', prob=0.5),
+        ])
+    augment = TRANSFORMS.build(
+        dict(type='DynamicDDASAugment', policy=geometric_policy(tmp_path)))
+    augment.replay_progress.set(0.0)
+    mask_type = BitmapMasks if poly2mask else PolygonMasks
+    np.random.seed(0)
+    dropped = kept = 0
+    for _ in range(REPEATS):
+        for i in range(len(dataset)):
+            results = dataset[i]
+            channels = results['img']
+            num_objects = len(results['gt_masks'])
+            before = (channels > FILL).sum((0, 1))
+            # Class j + 1 on object j's pixels (the crowd's too).
+            results['gt_seg_map'] = (np.argmax(channels > FILL, -1) +
+                                     1) * (channels > FILL).any(-1)
+            results['gt_seg_map'] = results['gt_seg_map'].astype(np.uint8)
+            results = augment(results)
+            channels = results['img']
+            masks = results['gt_masks']
+            assert isinstance(masks, mask_type)
+            labels = results['gt_bboxes_labels'].tolist()
+            assert (len(masks) == len(labels) == len(results['gt_bboxes'])
+                    == len(results['gt_ignore_flags']))
+            assert results['gt_ignore_flags'].tolist() == [
+                label == CROWD for label in labels]
+            bitmaps = masks.to_ndarray()
+            seg_map = results['gt_seg_map']
+            assert set(np.unique(seg_map)) <= set(range(num_objects + 1)) | {
+                255}
+            for j in range(num_objects):
+                pixels = channels[..., j] > FILL
+                if j in labels:
+                    kept += 1
+                    for moved in (bitmaps[labels.index(j)], seg_map == j + 1):
+                        assert_covers(moved, pixels, before[j],
+                                      results['ddas_ops'])
+                else:
+                    dropped += 1
+                    assert pixels.sum() <= 2 * max(pixels.shape)
+    assert dropped > 0 and kept > dropped
+
+
+def assert_covers(mask, pixels, count_before, ops):
+    """A moved mask covers the moved object's pixels: each lies within two
+    pixels of the other (mmdet's Resize and our ops resample the image
+    bilinearly, the masks by the nearest pixel), and while the object keeps
+    half its pixels their IoU is at least MIN_IOU."""
+    mask = np.asarray(mask, np.uint8)
+    pixels = pixels.astype(np.uint8)
+    near = np.ones((3, 3), np.uint8)
+    assert not (mask & ~cv2.dilate(pixels, near, iterations=2)).any(), ops
+    assert not (pixels & ~cv2.dilate(mask, near, iterations=2)).any(), ops
+    if pixels.sum() >= count_before / 2:
+        iou = (mask & pixels).sum() / (mask | pixels).sum()
+        assert iou >= MIN_IOU, (ops, iou)
 
 
 def test_coco_preset_in_retinanet_pipeline(mask_set, tmp_path):

@@ -2,6 +2,7 @@
 boxes go with their labels, images of any size, images left without boxes."""
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 from mmdet.structures import DetDataSample
@@ -47,8 +48,14 @@ def test_degenerate_boxes_dropped_with_their_labels():
     level = 2
     assert TRANSLATE_BBOX_MAX_PIXELS * level / 10 == 50
     space = SearchSpace(ops=[('TranslateX_BBox', level)], num_ops=1)
-    sample = _detection_sample(
-        [[0, 0, 10, 10], [60, 40, 90, 70], [620, 100, 630, 110]], [3, 7, 5])
+    from mmdet.structures.mask import BitmapMasks
+    boxes = [[0, 0, 10, 10], [60, 40, 90, 70], [620, 100, 630, 110]]
+    sample = _detection_sample(boxes, [3, 7, 5])
+    # Each instance's mask fills its box, and holds its label.
+    masks = np.zeros((3, 120, 640), np.uint8)
+    for mask, (x1, y1, x2, y2), label in zip(masks, boxes, [3, 7, 5]):
+        mask[y1:y2, x1:x2] = label
+    sample.gt_instances.masks = BitmapMasks(masks, 120, 640)
     data = dict(inputs=[_image(120, 640)], data_samples=[sample])
     for seed in range(4):
         out = _augment(space, [0], data, torch.Generator().manual_seed(seed),
@@ -61,6 +68,8 @@ def test_degenerate_boxes_dropped_with_their_labels():
         assert abs(shift) == 50
         assert labels == ([3, 7] if shift > 0 else [7, 5])
         assert (boxes[:, 2:] - boxes[:, :2] >= 1).all()
+        # The masks went with their instances.
+        assert [int(m.max()) for m in instances.masks.masks] == labels
     # The input batch is untouched.
     assert len(sample.gt_instances) == 3
     assert out['data_samples'][0] is not sample
@@ -184,3 +193,65 @@ def test_crowd_boxes_move_like_object_boxes():
                            torch.tensor(crowds, dtype=torch.float32))
     assert moved.ignored_instances.labels.tolist() == [9]
     assert isinstance(moved.ignored_instances.bboxes, HorizontalBoxes)
+
+
+def _two_objects(height=120, width=160):
+    """Two polygon objects, white in their own channel on black (object 0 in
+    channel 0, a crowd in channel 1), and their annotations."""
+    from ddas_mm.ops.polygons import rasterise
+    polygons = [np.array([20.3, 15.2, 65.6, 21.1, 50.4, 43.8, 68.2, 63.5,
+                          24.7, 65.3, 32.1, 42.4]),
+                np.array([90.5, 50.5, 140.2, 60.1, 120.7, 100.3])]
+    bitmaps = rasterise([[p] for p in polygons], height, width)
+    image = np.zeros((3, height, width), np.uint8)
+    image[:2] = bitmaps * 255
+    boxes = [[p[0::2].min(), p[1::2].min(), p[0::2].max(), p[1::2].max()]
+             for p in polygons]
+    return torch.from_numpy(image), bitmaps, polygons, boxes
+
+
+@pytest.mark.parametrize('polygon_masks', [False, True])
+def test_masks_and_map_move_with_each_copy(polygon_masks):
+    """Mask R-CNN's and panoptic models' samples: the masks of the objects
+    and of the crowd regions, and the semantic map, follow each copy's
+    pixels."""
+    from mmdet.structures.mask import BitmapMasks, PolygonMasks
+    from mmengine.structures import PixelData
+    image, bitmaps, polygons, boxes = _two_objects()
+    height, width = bitmaps.shape[1:]
+    mask_type = PolygonMasks if polygon_masks else BitmapMasks
+    masks = [
+        PolygonMasks([[p]], height, width) if polygon_masks else
+        BitmapMasks(b[None], height, width)
+        for p, b in zip(polygons, bitmaps)
+    ]
+    sample = _detection_sample(boxes[:1], [0])
+    sample.gt_instances.masks = masks[0]
+    sample.ignored_instances = InstanceData(
+        bboxes=HorizontalBoxes(torch.tensor(boxes[1:], dtype=torch.float32)),
+        labels=torch.tensor([1]),
+        masks=masks[1])
+    classes = bitmaps[0] * 1 + bitmaps[1] * 2
+    sample.gt_sem_seg = PixelData(
+        sem_seg=torch.from_numpy(classes[None].astype(np.uint8)))
+    space = SearchSpace(ops=[('Rotate_BBox', 10), ('ShearX_BBox', 10),
+                             ('TranslateY_BBox', 6),
+                             ('Rotate_Only_BBoxes', 10)], num_ops=2)
+    data = dict(inputs=[image], data_samples=[sample])
+    for seed, policy in enumerate([[0, 1], [2, 0], [3, 1], [1, 3]]):
+        out = _augment(space, policy, data, torch.Generator().manual_seed(
+            seed), 'bgr')
+        moved_image = out['inputs'][0].numpy()
+        moved = out['data_samples'][0]
+        seg_map = moved.gt_sem_seg.sem_seg[0].numpy()
+        assert set(np.unique(seg_map)) <= {0, 1, 2, 255}
+        for j, field in enumerate(('gt_instances', 'ignored_instances')):
+            instances = getattr(moved, field)
+            assert isinstance(instances.masks, mask_type)
+            assert len(instances.masks) == len(instances.bboxes) == 1
+            pixels = moved_image[j] > 128
+            for mask in (instances.masks.to_ndarray()[0], seg_map == j + 1):
+                iou = (mask & pixels).sum() / (mask | pixels).sum()
+                assert iou >= 0.85, (policy, field, iou)
+    # The batch as loaded is left as it was.
+    assert sample.gt_instances.masks is masks[0]

@@ -13,7 +13,7 @@ from mmengine.structures import PixelData
 
 from ddas_mm.ops import SearchSpace, kept_instances
 from ddas_mm.ops.targets import InstanceMasks
-from .instance_masks import masks_for_ops, masks_like
+from .instance_masks import masks_for_ops, masks_like, select_instances
 
 # Per-pixel annotations the ops do not move: augmenting the image alone would
 # train on labels that no longer match it.
@@ -237,19 +237,13 @@ def _with_targets(sample, boxes: Optional[torch.Tensor],
         kept.bboxes = type(old)(moved_boxes[keep]) if hasattr(
             old, 'tensor') else moved_boxes[keep]
         if moved_masks is not None:
-            kept.masks = masks_like(_select(moved_masks, keep),
+            kept.masks = masks_like(select_instances(moved_masks, keep),
                                     instances.masks)
         setattr(new, field, kept)
     if seg_map is not None:
         new.gt_sem_seg = PixelData(
             sem_seg=seg_map[None], metainfo=sample.gt_sem_seg.metainfo)
     return new
-
-
-def _select(masks: InstanceMasks, keep: torch.Tensor) -> InstanceMasks:
-    if isinstance(masks, torch.Tensor):
-        return masks[keep.to(masks.device)]
-    return [instance for instance, kept in zip(masks, keep.tolist()) if kept]
 
 
 def _has_targets(sample) -> bool:

@@ -12,13 +12,12 @@ from mmengine.registry import TRANSFORMS
 
 from ddas_mm.ops import BACKENDS, CHANNEL_ORDERS, kept_instances
 from ddas_mm.policy.schedule import PolicySchedule
-from .instance_masks import masks_for_ops, masks_like
+from .instance_masks import masks_for_ops, masks_like, select_instances
 from .progress import ReplayProgress
 
 # Per-instance keys kept aligned with the boxes and masks when instances
 # that lost their object are dropped.
-INSTANCE_KEYS = ('gt_bboxes', 'gt_bboxes_labels', 'gt_ignore_flags',
-                 'gt_masks')
+INSTANCE_KEYS = ('gt_bboxes', 'gt_bboxes_labels', 'gt_ignore_flags')
 # Annotations the ops do not transform: they would silently stop matching
 # the image, so the transform refuses them.
 UNSUPPORTED_KEYS = ('gt_keypoints', )
@@ -234,15 +233,15 @@ class DynamicDDASAugment(BaseTransform):
             results['gt_seg_map'] = outputs[3].numpy().astype(seg_map.dtype)
         if boxes is not None:
             results['gt_bboxes'] = _boxes_like(boxes, gt_bboxes)
-        if masks is not None:
-            results['gt_masks'] = masks_like(outputs[2], gt_masks)
-            masks = outputs[2]
-        keep = kept_instances(boxes, masks)
+        moved_masks = None if masks is None else outputs[2]
+        keep = kept_instances(boxes, moved_masks)
+        if moved_masks is not None:
+            results['gt_masks'] = masks_like(
+                select_instances(moved_masks, keep), gt_masks)
         if keep is not None and not keep.all():
-            keep = keep.numpy()
             for key in INSTANCE_KEYS:
                 if key in results:
-                    results[key] = results[key][keep]
+                    results[key] = results[key][keep.numpy()]
 
     def __getstate__(self):
         state = self.__dict__.copy()

@@ -163,7 +163,7 @@ def kept_instances(boxes: Optional[torch.Tensor],
     keep = None if boxes is None else nondegenerate_boxes(boxes).cpu()
     if masks is not None:
         if isinstance(masks, torch.Tensor):
-            filled = masks.flatten(1).any(dim=1).cpu()
+            filled = masks.flatten(1).any(dim=1).bool().cpu()
         else:
             filled = torch.tensor([bool(parts) for parts in masks],
                                   dtype=torch.bool)

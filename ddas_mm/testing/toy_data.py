@@ -4,7 +4,8 @@ Fashion-MNIST comes from the Debian package ``dataset-fashion-mnist``
 (``tools/setup_env.sh`` installs it and un-gzips it into
 ``data/fashion-mnist``). Detection sets are built from it: Fashion-MNIST
 items pasted on crops of a real photograph (matplotlib's sample image of
-Grace Hopper, public domain), written in COCO format, with exact boxes.
+Grace Hopper, public domain), written in COCO format, with exact boxes and
+instance masks.
 """
 import gzip
 import json
@@ -15,6 +16,8 @@ from typing import List, Optional, Tuple
 import cv2
 import matplotlib
 import numpy as np
+
+from ddas_mm.ops.polygons import trace
 
 FASHION_MNIST_CLASSES = ('T-shirt/top', 'Trouser', 'Pullover', 'Dress',
                          'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag',
@@ -78,13 +81,17 @@ def make_coco_detection_set(root: str,
                             object_scale: int = 2,
                             seed: int = 0,
                             return_masks: bool = False):
-    """Write a small COCO-format detection set with exact boxes.
+    """Write a small COCO-format detection set with exact boxes and masks.
 
     Each image is a random crop of a real photograph (enlarged when the
     images are larger than it) with 1..n Fashion-MNIST
     items pasted at random places (upscaled by ``object_scale``); an item's
-    box is the tight box of its pixels brighter than ``OBJECT_THRESHOLD``.
-    Items do not overlap, so every object pixel belongs to one box.
+    pixels are those brighter than ``OBJECT_THRESHOLD``, its box is their
+    tight box, its ``area`` their count and its ``segmentation`` their
+    outline as COCO polygons (:func:`~ddas_mm.ops.polygons.trace`), which
+    rasterise to these pixels and the darker ones they enclose (COCO
+    polygons have no holes). Items do not overlap, so every object pixel
+    belongs to one box.
 
     Args:
         root (str): Output folder; gets ``images/`` and ``annotations.json``.
@@ -136,6 +143,8 @@ def make_coco_detection_set(root: str,
                 dict(id=len(coco['annotations']) + 1, image_id=image_id,
                      category_id=int(label) + 1,
                      bbox=[x1, y1, x2 - x1, y2 - y1],
+                     segmentation=[[round(float(v), 3) for v in part]
+                                   for part in trace(mask)],
                      area=float(mask.sum()), iscrowd=0))
             masks.append(mask)
         file_name = f'{image_id:06d}.jpg'
