@@ -74,6 +74,27 @@ def test_retinanet_r50_search(tmp_path):
     assert runner.train_loop.num_skipped == 0
 
 
+def test_mask_rcnn_r50_search(tmp_path):
+    """Mask R-CNN with its instance masks in S_train and S_val."""
+    make_coco_detection_set(str(tmp_path / 'coco'), num_images=4)
+    cfg = Config.fromfile(osp.join(CONFIGS, 'mask-rcnn_r50_search.py'))
+    cfg.model.backbone.init_cfg = None  # no download
+    coco = dict(
+        cfg.train_dataloader.dataset.dataset,
+        data_root=str(tmp_path / 'coco'),
+        ann_file='annotations.json',
+        data_prefix=dict(img='images/'),
+        metainfo=dict(classes=FASHION_MNIST_CLASSES))
+    assert coco['pipeline'][1]['with_mask']
+    coco['pipeline'][2]['scale'] = (160, 120)  # instead of 1333 x 800
+    cfg.model.roi_head.bbox_head.num_classes = 10
+    cfg.model.roi_head.mask_head.num_classes = 10
+    runner = _one_step(cfg, tmp_path, coco, coco, batch_size=2)
+    loop = runner.train_loop
+    assert (loop.space.K, loop.num_policies, loop.space.num_ops) == (67, 3, 2)
+    assert loop.max_epochs == 1 and loop.num_skipped == 0
+
+
 def test_lenet5_fashion_mnist_search(tmp_path):
     """The experiment's search: clean S_val, the grey space."""
     cfg = Config.fromfile(osp.join(CONFIGS, 'lenet5_fashion-mnist_search.py'))

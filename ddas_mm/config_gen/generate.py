@@ -104,16 +104,6 @@ def _lookup(cfg: Config, keys: List[str]):
 def _check_pipeline(source: ConfigSource, pipeline: List[dict]) -> None:
     for transform in pipeline:
         kind = rules.transform_type(transform)
-        if kind == 'LoadPanopticAnnotations' or transform.get(
-                'with_mask') or transform.get('with_seg'):
-            raise source.error(
-                'the training pipeline loads masks or segmentation maps: '
-                "DDAS's ops move images and boxes only.",
-                r'with_mask\s*=\s*True|with_seg\s*=\s*True|'
-                r'LoadPanopticAnnotations',
-                'search with the box-only config of the same detector '
-                '(e.g. faster-rcnn_r50_fpn_1x_coco.py for '
-                'mask-rcnn_r50_fpn_1x_coco.py).')
         if rules.is_loading(transform) and transform.get('to_float32'):
             raise source.error(
                 f'{kind} loads float images: the ops work on uint8 images.',

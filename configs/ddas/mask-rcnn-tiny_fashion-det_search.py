@@ -1,0 +1,57 @@
+# A DDAS search for instance segmentation on the CPU: the small Mask R-CNN of
+# mask-rcnn-tiny_fashion-det_retrain.py on a proxy task of 300 training and
+# 300 validation images drawn from its 600 training images, with their
+# masks, 10 epochs, batches of 4, L-hat = 3 policies of N_o = 2 ops from the
+# 'coco' space, the policy optimizers of the paper's CIFAR search, SGD for
+# the network as in the retraining.
+#   python tools/train.py configs/ddas/mask-rcnn-tiny_fashion-det_search.py
+_base_ = ['./mask-rcnn-tiny_fashion-det_retrain.py']
+
+search_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='Resize', scale=(160, 120), keep_ratio=True),
+    dict(type='PackDetInputs')
+]
+proxy = dict(
+    type='ProxySplit',
+    num_train=300,
+    num_val=300,
+    seed=0,
+    dataset=dict(
+        type='CocoDataset',
+        data_root={{_base_.data_root}},
+        metainfo=dict(classes={{_base_.classes}}),
+        ann_file='train/annotations.json',
+        data_prefix=dict(img='train/images/'),
+        filter_cfg=dict(filter_empty_gt=True),
+        pipeline=search_pipeline))
+max_epochs = 10
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=1,
+    dataset=dict(proxy, split='train', _delete_=True))
+train_cfg = dict(
+    _delete_=True,
+    type='DDASSearchLoop',
+    max_epochs=max_epochs,
+    val_interval=max_epochs,
+    policy_dataloader=dict(
+        batch_size=4,
+        num_workers=1,
+        sampler=dict(type='DefaultSampler', shuffle=True),
+        dataset=dict(proxy, split='val')),
+    space=dict(preset='coco'),
+    num_policies=3,
+    num_ops=2,
+    init_tp=0.35,
+    policy_optim=dict(type='Adam', lr=5e-3, betas=(0.5, 0.999)),
+    tp_optim=dict(type='Adam', lr=1e-3, betas=(0.5, 0.999)))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
+         end=100),
+    dict(type='MultiStepLR', by_epoch=True, begin=0, end=max_epochs,
+         milestones=[7], gamma=0.1)
+]
+custom_hooks = [dict(type='DDASPolicyHook', interval=25)]
+default_hooks = dict(checkpoint=dict(interval=5))

@@ -1,0 +1,66 @@
+# DDAS search for instance segmentation: Mask R-CNN R50-FPN on a proxy task
+# of 3000 training and 1500 validation images drawn from COCO train2017, with
+# their instance masks. The paper searches detection policies with RetinaNet
+# (section 4.4) and has no Mask R-CNN search; this config takes that
+# search's settings: 30 epochs, 4 images per GPU, L-hat = 3 policies of
+# N_o = 2 ops from the op set of Zoph et al. (the 'coco' space), p_o uniform
+# and p_tp 0.35 at the start, the policy optimizers of the CIFAR search. The
+# ops move each augmented copy's masks with its pixels, so loss_mask trains
+# on the moved masks; the network keeps mmdet's 1x settings (SGD lr 0.02 for
+# 16 images), its steps stretched to 30 epochs.
+#   tools/dist_train.sh configs/ddas/mask-rcnn_r50_search.py 4
+#   -> work_dirs/mask-rcnn_r50_search/ddas_policy.json, replayed by
+#      mask-rcnn_r50_retrain.py
+_base_ = ['mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py']
+custom_imports = dict(imports=['ddas_mm'], allow_failed_imports=False)
+
+coco_train = dict(
+    type='CocoDataset',
+    data_root='data/coco/',
+    ann_file='annotations/instances_train2017.json',
+    data_prefix=dict(img='train2017/'),
+    filter_cfg=dict(filter_empty_gt=True, min_size=32),
+    backend_args={{_base_.backend_args}})
+proxy = dict(type='ProxySplit', num_train=3000, num_val=1500, seed=0)
+# No random flip in S_train: the flip is the searched ops' business here.
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
+    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='Resize', scale=(1333, 800), keep_ratio=True),
+    dict(type='PackDetInputs')
+]
+train_dataloader = dict(
+    batch_size=4,
+    dataset=dict(
+        proxy,
+        split='train',
+        dataset=dict(coco_train, pipeline=train_pipeline),
+        _delete_=True))
+max_epochs = 30
+train_cfg = dict(
+    _delete_=True,
+    type='DDASSearchLoop',
+    max_epochs=max_epochs,
+    val_interval=max_epochs,  # monitoring on val2017 once, at the end
+    policy_dataloader=dict(
+        batch_size=4,
+        num_workers=2,
+        persistent_workers=True,
+        sampler=dict(type='DefaultSampler', shuffle=True),
+        batch_sampler=dict(type='AspectRatioBatchSampler'),
+        dataset=dict(
+            proxy,
+            split='val',
+            dataset=dict(coco_train, pipeline=train_pipeline))),
+    space=dict(preset='coco'),
+    num_policies=3,
+    num_ops=2,
+    init_tp=0.35,
+    policy_optim=dict(type='Adam', lr=5e-3, betas=(0.5, 0.999)),
+    tp_optim=dict(type='Adam', lr=1e-3, betas=(0.5, 0.999)))
+
+param_scheduler = _base_.param_scheduler
+param_scheduler[1].update(
+    end=max_epochs, milestones=[max_epochs * 2 // 3, max_epochs * 11 // 12])
+custom_hooks = [dict(type='DDASPolicyHook', interval=50)]
+auto_scale_lr = dict(base_batch_size=16)
