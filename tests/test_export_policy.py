@@ -45,7 +45,8 @@ LACKS = {
 SAMPLES = 2000
 
 # Builds the snippet with the library alone and runs every branch once and
-# the whole transform many times, on an image (with boxes for mmdet).
+# the whole transform many times, on an image (with boxes for mmdet, and
+# instance masks, bitmaps and polygons by turns, as Mask R-CNN loads them).
 BUILD_AND_RUN = '''
 import sys
 import numpy as np
@@ -56,6 +57,7 @@ init_default_scope(scope)
 if scope == 'mmdet':
     from mmdet.registry import TRANSFORMS
     from mmdet.structures.bbox import HorizontalBoxes
+    from mmdet.structures.mask import BitmapMasks, PolygonMasks
 else:
     from mmpretrain.registry import TRANSFORMS
 augment = TRANSFORMS.build(Config.fromfile(snippet).ddas_policy_augment)
@@ -63,19 +65,29 @@ np.random.seed(0)
 shape = (48, 64, 3) if scope == 'mmdet' else (32, 32, 3)
 boxes = np.array([[4, 6, 30, 40], [20, 10, 60, 30]], dtype=np.float32)
 branches = list(augment.transforms.transforms[0].transforms)
-for transform in branches + [augment] * 100:
+for i, transform in enumerate(branches + [augment] * 100):
     results = dict(img=np.random.randint(0, 256, shape, dtype=np.uint8),
                    img_shape=shape[:2], ori_shape=shape[:2])
     if scope == 'mmdet':
+        bitmaps = np.zeros((2, ) + shape[:2], np.uint8)
+        for bitmap, (x1, y1, x2, y2) in zip(bitmaps, boxes.astype(int)):
+            bitmap[y1:y2, x1:x2] = 1
+        polygons = [[np.array([x1, y1, x2, y1, x2, y2, x1, y2], float)]
+                    for x1, y1, x2, y2 in boxes]
+        masks = (BitmapMasks(bitmaps, *shape[:2]) if i % 2 else
+                 PolygonMasks(polygons, *shape[:2]))
         results.update(gt_bboxes=HorizontalBoxes(boxes),
                        gt_bboxes_labels=np.array([1, 2]),
-                       gt_ignore_flags=np.array([False, False]))
+                       gt_ignore_flags=np.array([False, False]),
+                       gt_masks=masks)
     results = transform(results)
     assert results['img'].shape == shape, results['img'].shape
     assert results['img'].dtype == np.uint8
     if scope == 'mmdet':
         assert isinstance(results['gt_bboxes'], HorizontalBoxes)
         assert len(results['gt_bboxes']) == 2
+        assert type(results['gt_masks']) is type(masks)
+        assert len(results['gt_masks']) == 2
 assert 'ddas_mm' not in sys.modules
 print('ran', len(branches), 'branches')
 '''
@@ -306,6 +318,22 @@ def test_left_out_ops_are_reported_with_their_mass(policies, target):
     assert list(listed) == [labels[i] for i in lacking]
     for i in lacking:
         assert listed[labels[i]] == pytest.approx(p_o[i], abs=1e-6)
+
+
+def test_mmdet_mask_differences_are_reported(policies):
+    """Where mmdet moves masks unlike ours (tests/test_ops_masks.py
+    measures mmdet's Rotate on polygons), the report says so, per op."""
+    report = export_policy(PolicySchedule.load(policies['mmdet']),
+                           'mmdet').report
+    notes = {line.strip().partition(':')[0]: line for line in report
+             if 'PolygonMasks' in line or 'polygon vertices' in line}
+    assert 'poly2mask=True' in notes['Rotate_BBox']
+    for name in ('ShearX_BBox', 'ShearY_BBox', 'TranslateX_BBox',
+                 'TranslateY_BBox'):
+        assert 'clamps the polygon vertices' in notes[name]
+    pretrain = export_policy(PolicySchedule.load(policies['mmpretrain']),
+                             'mmpretrain').report
+    assert not any('polygon' in line for line in pretrain)
 
 
 def test_bad_input_exits_2_with_the_fix(policies, tmp_path):
