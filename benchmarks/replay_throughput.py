@@ -1,13 +1,15 @@
-"""Throughput of the RetinaNet train pipeline: DynamicDDASAugment vs mmdet's
-AutoAugment.
+"""Throughput of the RetinaNet and Mask R-CNN train pipelines:
+DynamicDDASAugment vs mmdet's AutoAugment.
 
-Both pipelines load the same generated COCO-format images (640x480), resize
+The pipelines load the same generated COCO-format images (640x480; boxes,
+and for Mask R-CNN the instance masks as bitmaps, mmdet's default), resize
 to 1333x800 (keep ratio), flip with p=0.5, augment, and pack; one process,
 one thread (like a dataloader worker: mmengine sets OpenCV to 0 threads and
 OMP to 1). DynamicDDASAugment replays a policy over the ``coco`` op set with
 a realistic ``p_tp`` (0.5 -> 0.7 over the search) and a near-uniform ``p_o``;
 AutoAugment runs mmdet's default policies. Repeats are interleaved in one
-run; the medians and the ratio ours / mmdet are printed (goal: >= 1.0)::
+run; per pipeline the medians and the ratio ours / mmdet are printed (goal:
+>= 1.0)::
 
     python benchmarks/replay_throughput.py --num-images 200 --repeats 5
 """
@@ -54,10 +56,17 @@ def write_policy(path: str, seed: int) -> None:
     schedule.dump(path)
 
 
-def pipeline(augment: dict) -> Compose:
+# The annotations each model's pipeline loads.
+MODELS = {
+    'RetinaNet': dict(with_bbox=True),
+    'Mask R-CNN': dict(with_bbox=True, with_mask=True),
+}
+
+
+def pipeline(augment: dict, annotations: dict) -> Compose:
     return Compose([
         dict(type='LoadImageFromFile'),
-        dict(type='LoadAnnotations', with_bbox=True),
+        dict(type='LoadAnnotations', **annotations),
         dict(type='Resize', scale=(1333, 800), keep_ratio=True),
         dict(type='RandomFlip', prob=0.5),
         augment,
@@ -99,32 +108,44 @@ def main():
             data_prefix=dict(img='images/'),
             pipeline=[])
         infos = [dataset.get_data_info(i) for i in range(len(dataset))]
-        pipelines = {
-            'DynamicDDASAugment': pipeline(
-                dict(type='DynamicDDASAugment', policy=policy)),
-            'mmdet AutoAugment': pipeline(dict(type='AutoAugment')),
-        }
-        pipelines['DynamicDDASAugment'].transforms[4].replay_progress.set(
-            REPLAY_PROGRESS)
-        rates = {name: [] for name in pipelines}
-        for repeat in range(args.repeats):
-            order = list(pipelines)
-            if repeat % 2:
-                order.reverse()
-            for name in order:
-                rates[name].append(samples_per_second(pipelines[name], infos))
-        augmented = sum(
-            bool(pipelines['DynamicDDASAugment'](copy.deepcopy(info))
-                 ['data_samples'].ddas_ops) for info in infos)
-    print(f'{len(infos)} images 640x480, RetinaNet train pipeline, '
-          f'{args.repeats} interleaved repeats, 1 thread; DynamicDDASAugment '
-          f'augmented {augmented / len(infos):.0%} of the samples')
+        print(f'{len(infos)} images 640x480, {args.repeats} interleaved '
+              f'repeats, 1 thread')
+        for model, annotations in MODELS.items():
+            measure(model, annotations, policy, infos, args.repeats)
+
+
+def measure(model: str, annotations: dict, policy: str, infos: list,
+            repeats: int) -> None:
+    """Print one model's samples/s with each augmentation and their ratio.
+    """
+    pipelines = {
+        'DynamicDDASAugment':
+        pipeline(dict(type='DynamicDDASAugment', policy=policy),
+                 annotations),
+        'mmdet AutoAugment':
+        pipeline(dict(type='AutoAugment'), annotations),
+    }
+    pipelines['DynamicDDASAugment'].transforms[4].replay_progress.set(
+        REPLAY_PROGRESS)
+    rates = {name: [] for name in pipelines}
+    for repeat in range(repeats):
+        order = list(pipelines)
+        if repeat % 2:
+            order.reverse()
+        for name in order:
+            rates[name].append(samples_per_second(pipelines[name], infos))
+    augmented = sum(
+        bool(pipelines['DynamicDDASAugment'](copy.deepcopy(info))
+             ['data_samples'].ddas_ops) for info in infos)
+    print(f'{model} train pipeline ({", ".join(annotations)}); '
+          f'DynamicDDASAugment augmented {augmented / len(infos):.0%} of the '
+          f'samples')
     medians = {name: statistics.median(r) for name, r in rates.items()}
     for name, median in medians.items():
         runs = ', '.join(f'{r:.1f}' for r in rates[name])
         print(f'{name:>20}: median {median:.1f} samples/s ({runs})')
     ratio = medians['DynamicDDASAugment'] / medians['mmdet AutoAugment']
-    print(f'ratio ours / mmdet: {ratio:.2f} (goal >= 1.0)')
+    print(f'{model} ratio ours / mmdet: {ratio:.2f} (goal >= 1.0)')
 
 
 if __name__ == '__main__':

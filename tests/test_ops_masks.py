@@ -169,6 +169,18 @@ def test_object_pushed_out_leaves_an_empty_mask():
     assert (boxes[0, 2] - boxes[0, 0]).item() == 0
 
 
+@pytest.mark.parametrize('backend', ['cv2', 'torch'])
+def test_images_without_instances(backend):
+    img, _, seg = scene()
+    for name in GEOMETRIC:
+        for masks in (torch.zeros(0, HEIGHT, WIDTH, dtype=torch.uint8), []):
+            _, boxes, moved, _ = apply_op(name, img, torch.zeros(0, 4),
+                                          levels(name)[-1], 1,
+                                          backend=backend, masks=masks,
+                                          seg_map=seg)
+            assert len(boxes) == len(moved) == 0
+
+
 def test_batch_follows_each_images_own_sign():
     """A batch of images with opposite signs: each image's masks and map
     follow its own matrix, on the torch kernels as one call."""

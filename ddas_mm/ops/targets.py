@@ -88,7 +88,8 @@ def _move_masks(masks: InstanceMasks, matrix: np.ndarray, height: int,
     """One image's masks by its (1, 3, 3) matrix: bitmaps as the channels
     of one resampling, polygons by their vertices."""
     if isinstance(masks, torch.Tensor):
-        return resample(masks[None], matrix, None, 0)[0]
+        return resample(masks[None], matrix, None, 0)[0] if len(masks) else \
+            masks
     return transform_polygons(masks, matrix[0], height, width)
 
 
