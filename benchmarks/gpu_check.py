@@ -7,7 +7,8 @@ only, no data sets, no downloads.
    (the kernels ``apply_op`` picks there) on the same uint8 batch and the
    same random draws, at 32x32 and 800x1333: pixels within the bounds of
    ``ddas_mm.testing.kernel_agreement`` (what the CPU tests hold the two
-   kernel sets to), boxes within 1e-3 px;
+   kernel sets to), boxes within 1e-3 px; the geometric candidates' masks
+   and semantic maps too;
 2. search: WRN-40-2 search steps (train batch 32, S_val batch 256, the
    CIFAR setting), without and with AMP: search step / bare passes (as
    loaded / as the search runs them, see ``search_overhead.py``), and the
@@ -37,10 +38,11 @@ import numpy as np
 import torch
 
 from ddas_mm.datasets import DynamicDDASAugment
-from ddas_mm.ops import PRESETS, SearchSpace, apply_op
+from ddas_mm.ops import OPS, PRESETS, SearchSpace, apply_op
 from ddas_mm.policy import PolicySchedule
 from ddas_mm.testing.kernel_agreement import (box_disagreement,
-                                              image_disagreement)
+                                              image_disagreement,
+                                              mask_disagreement)
 
 ROWS: List[tuple] = []  # (section, item, value, status)
 # The paper's CIFAR search: 20 epochs over 2000 S_train images, batches of 32.
@@ -109,6 +111,41 @@ def check_ops(device: str, sizes, count: int) -> None:
             f'{len(candidates) - len(failures)} agree', status)
         for failure in failures:
             print(f'         {failure}')
+        check_masks(device, candidates, img, boxes)
+
+
+def check_masks(device: str, candidates, img: torch.Tensor,
+                boxes: list) -> None:
+    """The geometric candidates' instance masks (one filling each box) and
+    semantic maps: device against the CPU path."""
+    height, width = img.shape[-2:]
+    masks = [torch.zeros(len(b), height, width, dtype=torch.uint8)
+             for b in boxes]
+    for image_masks, image_boxes in zip(masks, boxes):
+        for mask, (x1, y1, x2, y2) in zip(image_masks,
+                                          image_boxes.int().tolist()):
+            mask[y1:y2, x1:x2] = 1
+    seg_maps = torch.stack([m.amax(0) * 3 for m in masks])
+    geometric = [(n, lv) for n, lv in candidates if OPS[n].moves_targets]
+    failures = []
+    for name, level in geometric:
+        results = [
+            apply_op(name, img.to(where), [b.to(where) for b in boxes],
+                     level, generator=torch.Generator().manual_seed(0),
+                     backend=kernels, box_prob=1.0,
+                     masks=[m.to(where) for m in masks],
+                     seg_map=seg_maps.to(where))
+            for where, kernels in (('cpu', 'cv2'), (device, 'torch'))
+        ]
+        problem = (mask_disagreement(results[0][2], results[1][2])
+                   or mask_disagreement(results[0][3], results[1][3]))
+        if problem:
+            failures.append(f'{name}@{level}: {problem}')
+    row('ops', f'masks and maps, {len(geometric)} geometric candidates',
+        f'{len(geometric) - len(failures)} agree',
+        'ok' if not failures else 'FAIL')
+    for failure in failures:
+        print(f'         {failure}')
 
 
 def search_speed(section: str, item: str, runner, loop, steps: int,

@@ -62,3 +62,28 @@ def box_disagreement(a, b) -> Optional[str]:
         return (f'boxes differ by up to {largest:.2g} px (bound '
                 f'{BOX_TOLERANCE})')
     return None
+
+
+# Masks and maps: both kernel sets take the nearest pixel, which they may
+# round differently where a sample falls on a pixel edge.
+MASK_MIN_IOU = 0.97
+
+
+def mask_disagreement(a, b) -> Optional[str]:
+    """What exceeds the bound between two results' instance masks (lists of
+    (M, H, W) tensors) or semantic maps ((N, H, W) tensors)."""
+    if isinstance(a, torch.Tensor):  # maps: the agreement of every label
+        share = float((a.cpu() == b.cpu()).float().mean()) if a.numel() \
+            else 1.0
+        if share < MASK_MIN_IOU:
+            return (f'maps agree on {share:.1%} of the pixels (bound '
+                    f'{MASK_MIN_IOU:.0%})')
+        return None
+    for x, y in zip(a, b):
+        x, y = x.cpu().bool(), y.cpu().bool()
+        union = (x | y).flatten(1).sum(1)
+        iou = ((x & y).flatten(1).sum(1) / union.clamp(min=1))[union > 0]
+        if len(iou) and iou.min() < MASK_MIN_IOU:
+            return (f'masks overlap by IoU {float(iou.min()):.3f} (bound '
+                    f'{MASK_MIN_IOU})')
+    return None
