@@ -4,6 +4,7 @@ space and loop settings, on small real data instead of CIFAR-10 / COCO
 import json
 import os.path as osp
 
+import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -56,9 +57,18 @@ def test_wrn40_2_cifar10_search(tmp_path):
     assert runner.model.backbone.out_channels == 128
 
 
-def test_retinanet_r50_search(tmp_path):
+# COCO search config: where its heads set the number of classes.
+COCO_SEARCHES = {
+    'retinanet_r50_search.py': ('bbox_head', ),
+    # with the instance masks in S_train and S_val
+    'mask-rcnn_r50_search.py': ('roi_head.bbox_head', 'roi_head.mask_head'),
+}
+
+
+@pytest.mark.parametrize('name', sorted(COCO_SEARCHES))
+def test_coco_search(tmp_path, name):
     make_coco_detection_set(str(tmp_path / 'coco'), num_images=4)
-    cfg = Config.fromfile(osp.join(CONFIGS, 'retinanet_r50_search.py'))
+    cfg = Config.fromfile(osp.join(CONFIGS, name))
     cfg.model.backbone.init_cfg = None  # no download
     coco = dict(
         cfg.train_dataloader.dataset.dataset,
@@ -66,33 +76,14 @@ def test_retinanet_r50_search(tmp_path):
         ann_file='annotations.json',
         data_prefix=dict(img='images/'),
         metainfo=dict(classes=FASHION_MNIST_CLASSES))
+    assert coco['pipeline'][1].get('with_mask', False) == ('mask' in name)
     coco['pipeline'][2]['scale'] = (160, 120)  # instead of 1333 x 800
-    cfg.model.bbox_head.num_classes = 10
+    for head in COCO_SEARCHES[name]:
+        cfg.merge_from_dict({f'model.{head}.num_classes': 10})
     runner = _one_step(cfg, tmp_path, coco, coco, batch_size=2)
     loop = runner.train_loop
     assert (loop.space.K, loop.num_policies, loop.space.num_ops) == (67, 3, 2)
-    assert runner.train_loop.num_skipped == 0
-
-
-def test_mask_rcnn_r50_search(tmp_path):
-    """Mask R-CNN with its instance masks in S_train and S_val."""
-    make_coco_detection_set(str(tmp_path / 'coco'), num_images=4)
-    cfg = Config.fromfile(osp.join(CONFIGS, 'mask-rcnn_r50_search.py'))
-    cfg.model.backbone.init_cfg = None  # no download
-    coco = dict(
-        cfg.train_dataloader.dataset.dataset,
-        data_root=str(tmp_path / 'coco'),
-        ann_file='annotations.json',
-        data_prefix=dict(img='images/'),
-        metainfo=dict(classes=FASHION_MNIST_CLASSES))
-    assert coco['pipeline'][1]['with_mask']
-    coco['pipeline'][2]['scale'] = (160, 120)  # instead of 1333 x 800
-    cfg.model.roi_head.bbox_head.num_classes = 10
-    cfg.model.roi_head.mask_head.num_classes = 10
-    runner = _one_step(cfg, tmp_path, coco, coco, batch_size=2)
-    loop = runner.train_loop
-    assert (loop.space.K, loop.num_policies, loop.space.num_ops) == (67, 3, 2)
-    assert loop.max_epochs == 1 and loop.num_skipped == 0
+    assert loop.num_skipped == 0
 
 
 def test_lenet5_fashion_mnist_search(tmp_path):
