@@ -255,3 +255,13 @@ def test_masks_and_map_move_with_each_copy(polygon_masks):
                 assert iou >= 0.85, (policy, field, iou)
     # The batch as loaded is left as it was.
     assert sample.gt_instances.masks is masks[0]
+
+
+def test_a_map_on_some_samples_only_is_refused():
+    from mmengine.structures import PixelData
+    samples = [_detection_sample([[0, 0, 10, 10]], [1]) for _ in range(2)]
+    samples[1].gt_sem_seg = PixelData(
+        sem_seg=torch.zeros(1, 120, 160, dtype=torch.uint8))
+    with pytest.raises(ValueError, match=r"only some have \['gt_sem_seg'\]"):
+        batch_on_device(dict(inputs=[_image(120, 160)] * 2,
+                             data_samples=samples), BaseDataPreprocessor())

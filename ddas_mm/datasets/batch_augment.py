@@ -173,14 +173,15 @@ def _seg_fields(sample) -> list:
 def _per_sample(samples, fields: Callable, value: Callable) -> Optional[list]:
     """``value(sample)`` of every sample if the samples have ``fields``,
     None if none has any."""
-    layouts = {tuple(fields(sample)) for sample in samples}
-    if layouts == {()}:
+    carried = [bool(fields(sample)) for sample in samples]
+    if not any(carried):
         return None
-    if len(layouts) > 1 and fields is not _box_fields:
+    if not all(carried):
         raise ValueError(
-            f'DDASSearchLoop needs the samples of a batch to carry the same '
-            f'annotations, got {sorted(layouts)}: load the same annotations '
-            f'for every image.')
+            f'DDASSearchLoop needs every sample of a batch to carry the same '
+            f'kinds of annotation, but only some have '
+            f'{fields(samples[carried.index(True)])}: load the same '
+            f'annotations for every image.')
     return [value(sample) for sample in samples]
 
 
