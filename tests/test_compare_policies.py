@@ -9,6 +9,7 @@ import collections
 import csv
 import os
 import os.path as osp
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import time
 
 import numpy as np
 import pytest
+import torch
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 from scipy.stats import chisquare
@@ -56,7 +58,7 @@ def test_every_arm_runs_and_an_interrupted_experiment_continues(tmp_path):
     out, _ = harness.communicate(timeout=900)
     assert harness.returncode == 0, out[-3000:]
     started = [line for line in out.splitlines()
-               if line.startswith('[compare] ') and ', seed ' in line]
+               if re.match(r'\[compare\] \S+, seed \d+$', line)]
     arms = Experiment(osp.join(REPO, EXPERIMENT), work_dir).cfg.arms
     # The killed run (the second, if it had started) is redone; the
     # finished one is not.
@@ -81,6 +83,45 @@ def test_every_arm_runs_and_an_interrupted_experiment_continues(tmp_path):
     config = open(osp.join(work_dir, 'runs', 'none', 'seed0',
                            'config.py')).read()
     assert 'DynamicDDASAugment' not in config
+    # The training-data column is the trained network's accuracy on its
+    # training images, as computed here from the checkpoint.
+    for row in rows:
+        run_dir = osp.join(work_dir, 'runs', row['arm'], 'seed0')
+        if row['arm'] in ('bare', 'ddas'):
+            assert float(row['train_value']) == pytest.approx(
+                _accuracy_on_training_images(run_dir), abs=1e-3)
+    assert '| on the training data |' in table
+
+
+def _accuracy_on_training_images(run_dir):
+    """Top-1 accuracy (%) of a run's last checkpoint on the Fashion-MNIST
+    training images it trained on, through the test pipeline."""
+    from mmengine.config import Config
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import MODELS
+    from mmengine.runner import load_checkpoint
+
+    from ddas_mm.testing import load_fashion_mnist
+    cfg = Config.fromfile(osp.join(run_dir, 'config.py'))
+    init_default_scope('mmpretrain')
+    # As the Runner builds it: mmpretrain configs set the normalisation at
+    # the top level.
+    model = MODELS.build(
+        dict(cfg.model, data_preprocessor=cfg.data_preprocessor)).eval()
+    with open(osp.join(run_dir, 'last_checkpoint')) as f:
+        load_checkpoint(model, f.read().strip(), map_location='cpu')
+    count = cfg.train_dataloader.dataset.indices
+    images, labels = load_fashion_mnist('train')
+    pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
+    batch = pseudo_collate([
+        pipeline({'img': image.copy(), 'gt_label': int(label)})
+        for image, label in zip(images[:count], labels[:count])
+    ])
+    with torch.no_grad():
+        predictions = model.test_step(batch)
+    correct = [int(p.pred_label) == int(label)
+               for p, label in zip(predictions, labels[:count])]
+    return 100 * sum(correct) / count
 
 
 @pytest.fixture
@@ -119,12 +160,45 @@ def _chi_square_p(counts, probabilities):
     return chisquare(counts, np.asarray(probabilities) * total).pvalue
 
 
-def test_none_has_no_augmenting_transform(experiment):
+STANDARD = ['RandomCrop', 'RandomFlip']  # the retraining config's own
+
+
+def _types(experiment, arm):
+    cfg = experiment.arm_config(arm, 0)
+    return [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
+
+
+def test_bare_has_no_random_transform(experiment):
     experiment, _ = experiment
-    drawn, pipeline = _draws(experiment, 'none', 0.0, samples=5)
+    drawn, pipeline = _draws(experiment, 'bare', 0.0, samples=5)
     assert [type(t).__name__ for t in pipeline.transforms] == [
         'Resize', 'PackInputs']
     assert set(drawn) == {()}
+    # Deterministic: one image gives one result, every time.
+    img = np.arange(28 * 28, dtype=np.uint8).reshape(28, 28)
+    outs = [pipeline({'img': img.copy(), 'gt_label': 0})['inputs']
+            for _ in range(20)]
+    assert all(torch.equal(out, outs[0]) for out in outs)
+
+
+def test_none_keeps_crop_and_flip_and_no_policy(experiment):
+    experiment, _ = experiment
+    drawn, _ = _draws(experiment, 'none', 0.0, samples=5)
+    assert _types(experiment, 'none') == STANDARD + ['Resize', 'PackInputs']
+    assert set(drawn) == {()}
+
+
+def test_policy_arms_add_their_policy_after_crop_and_flip(experiment):
+    experiment, _ = experiment
+    policies = {
+        'ddas': 'DynamicDDASAugment', 'ddas-fixed': 'DynamicDDASAugment',
+        'ddas-tp=0.2': 'DynamicDDASAugment', 'uniform': 'DynamicDDASAugment',
+        'trivialaugment': 'GreyAsColour', 'randaugment': 'GreyAsColour',
+        'autoaugment': 'GreyAsColour'
+    }
+    for arm, policy in policies.items():
+        assert _types(experiment, arm) == STANDARD + [
+            policy, 'Resize', 'PackInputs'], arm
 
 
 def test_ddas_fixed_draws_from_the_last_record_at_every_stage(experiment):

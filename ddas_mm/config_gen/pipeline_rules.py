@@ -63,13 +63,18 @@ def is_packing(transform: dict) -> bool:
     return transform_type(transform).startswith('Pack')
 
 
-def is_random_augmentation(transform: dict) -> bool:
-    """Random, and not one that sets the image's size."""
+def is_random(transform: dict) -> bool:
+    """Whether a transform draws at random: Random*, the augmentation
+    policies and the other random augmentations, random crops included."""
     kind = transform_type(transform)
-    if kind in SIZE_SETTING:
-        return False
     return (kind in POLICIES or kind in RANDOM_AUGMENTATIONS
             or kind.startswith('Random'))
+
+
+def is_random_augmentation(transform: dict) -> bool:
+    """Random, and not one that sets the image's size."""
+    return is_random(transform) and transform_type(
+        transform) not in SIZE_SETTING
 
 
 def policy_point(pipeline: List[dict]) -> int:

@@ -259,6 +259,7 @@ class DynamicDDASAugment(BaseTransform):
                 f'smooth={self.smooth}, channel_order='
                 f'{self.channel_order!r}, backend={self.backend!r}, '
                 f'replay={self.replay!r}, p_tp={self.constant_p_tp!r}, '
+                f'seg_ignore_label={self.seg_ignore_label}, '
                 f'epochs={len(self.schedule)}, '
                 f'K={self.space.K}, num_ops={self.space.num_ops})')
 

@@ -1,13 +1,23 @@
 """The arms of a policy comparison: what each puts where the retraining
-config has its ``DynamicDDASAugment``."""
+config has its ``DynamicDDASAugment``.
+
+The retraining config's own augmentation (for classification typically a
+random crop and flip before the ``DynamicDDASAugment``) stays in every arm
+but ``bare``, so that each policy is compared as a user adds it: on top of
+the standard augmentation, which ``none`` keeps alone.
+"""
 import copy
 import re
 from typing import Dict, List, Optional
 
 # The arms every comparison knows; ``ddas-tp=X`` (a constant p_tp of X, the
 # paper's Table 5) comes on top, and an experiment may add its own.
-ARMS = ('none', 'ddas', 'ddas-fixed', 'ddas-fixed-tp', 'ddas-fixed-po',
-        'uniform', 'trivialaugment', 'randaugment', 'autoaugment')
+ARMS = ('bare', 'none', 'ddas', 'ddas-fixed', 'ddas-fixed-tp',
+        'ddas-fixed-po', 'uniform', 'trivialaugment', 'randaugment',
+        'autoaugment')
+# The arms that also drop the rest of the train pipeline's random
+# transforms: no augmentation at all.
+WITHOUT_RANDOM_TRANSFORMS = ('bare', )
 CONSTANT_TP = re.compile(r'^ddas-tp=(0(\.\d+)?|1(\.0+)?)$')
 # Which replay of the searched schedule each DDAS arm uses.
 REPLAYS = {
@@ -88,12 +98,12 @@ def arm_transforms(arm: str,
             list of transform configs.
 
     Returns:
-        list[dict]: transform configs, empty for 'none'.
+        list[dict]: transform configs, empty for 'none' and 'bare'.
     """
     check_arm(arm, custom_arms)
     if arm in (custom_arms or {}):
         return copy.deepcopy(list(custom_arms[arm]))
-    if arm == 'none':
+    if arm in ('none', 'bare'):
         return []
     if arm in REPLAYS:
         return [dict(augment, replay=REPLAYS[arm])]
@@ -101,3 +111,10 @@ def arm_transforms(arm: str,
     if constant:
         return [dict(augment, p_tp=float(constant[1]))]
     return library_arm(arm, task, augment.get('channel_order', 'bgr'))
+
+
+def replays_the_search(arm: str) -> bool:
+    """Whether the arm replays the searched policy (so the search must run
+    first): the DDAS arms, ``uniform`` (the search's own starting point)
+    and ``ddas-tp=X``."""
+    return arm in REPLAYS or bool(CONSTANT_TP.match(arm))

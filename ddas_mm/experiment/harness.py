@@ -17,8 +17,11 @@ An experiment file is an mmengine config with these keys:
 Paths in the file are relative to the directory the tool runs in, as the
 paths of ``tools/train.py``. Every run goes through ``tools/train.py`` and
 ``tools/test.py`` (``tools/dist_train.sh`` / ``dist_test.sh`` with several
-processes) in a process of its own; its ``result.json`` is the record that
-it finished, so an interrupted experiment continues where it stopped.
+processes) in a process of its own: trained, tested on the test set, and
+tested again on its own training data without augmentation (the training
+pipeline's dataset with the test pipeline), which tells how far each arm
+fits its training set. Its ``result.json`` is the record that it finished,
+so an interrupted experiment continues where it stopped.
 """
 import copy
 import json
@@ -33,9 +36,11 @@ from typing import Callable, Dict, List, NamedTuple, Optional
 
 from mmengine.config import Config
 
+from ddas_mm.config_gen.pipeline_rules import is_random
 from ddas_mm.fileio import write_json
 from ddas_mm.policy import PolicySchedule
-from .arms import arm_transforms, check_arm
+from .arms import (WITHOUT_RANDOM_TRANSFORMS, arm_transforms, check_arm,
+                   replays_the_search)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 REQUIRED = {'search': str, 'retrain': str, 'arms': list, 'seeds': list,
@@ -99,20 +104,29 @@ def load_experiment(path: str) -> Config:
     return experiment
 
 
-def _replace_augment(node, make: Callable[[dict], List[dict]]):
+def _is_augment(value) -> bool:
+    return isinstance(value, dict) and value.get(
+        'type') == 'DynamicDDASAugment'
+
+
+def _replace_augment(node,
+                     make: Callable[[dict], List[dict]],
+                     drop_random: bool = False):
     """Put ``make(augment)`` in place of every DynamicDDASAugment of a
-    pipeline list, anywhere in the config."""
+    pipeline list, anywhere in the config; with ``drop_random``, the
+    pipeline's other random transforms go too."""
     if isinstance(node, dict):
-        return type(node)({k: _replace_augment(v, make)
+        return type(node)({k: _replace_augment(v, make, drop_random)
                            for k, v in node.items()})
     if isinstance(node, (list, tuple)):
+        in_pipeline = drop_random and any(_is_augment(v) for v in node)
         out = []
         for value in node:
-            if isinstance(value, dict) and value.get(
-                    'type') == 'DynamicDDASAugment':
+            if _is_augment(value):
                 out.extend(make(value))
-            else:
-                out.append(_replace_augment(value, make))
+            elif not (in_pipeline and isinstance(value, dict)
+                      and 'type' in value and is_random(value)):
+                out.append(_replace_augment(value, make, drop_random))
         return type(node)(out)  # a scale stays a tuple
     return node
 
@@ -173,9 +187,40 @@ class Experiment:
 
         # Everywhere, the config's pipeline variables included.
         for key in list(cfg.keys()):
-            cfg[key] = _replace_augment(cfg[key], make)
+            cfg[key] = _replace_augment(cfg[key], make,
+                                        arm in WITHOUT_RANDOM_TRANSFORMS)
         cfg.randomness = dict(cfg.get('randomness', {}), seed=seed)
         return cfg
+
+    def train_test_config(self, arm: str, seed: int) -> Config:
+        """A run's config whose test data is its training data (the same
+        images, with the test pipeline, no augmentation) and whose test
+        evaluator reads the training annotations (COCO's metric evaluates
+        every image of its annotation file).
+
+        The training dataset keeps its own ``test_mode``: mmpretrain's
+        MNIST-like datasets read their test files in test mode, whatever
+        their split.
+        """
+        cfg = self.arm_config(arm, seed)
+        train_set = cfg.train_dataloader.dataset
+        while 'pipeline' not in train_set:  # RepeatDataset and the like
+            train_set = train_set.dataset
+        test_set = cfg.test_dataloader.dataset
+        cfg.test_dataloader.dataset = dict(train_set,
+                                           pipeline=test_set.pipeline)
+        evaluators = cfg.test_evaluator if isinstance(
+            cfg.test_evaluator, list) else [cfg.test_evaluator]
+        for evaluator in evaluators:
+            if evaluator.get('ann_file') is not None:
+                evaluator['ann_file'] = osp.join(
+                    train_set.get('data_root', ''), train_set.ann_file)
+        return cfg
+
+    @property
+    def needs_search(self) -> bool:
+        """Whether an arm replays the searched policy."""
+        return any(replays_the_search(arm) for arm in self.cfg.arms)
 
     def search_done(self) -> bool:
         """Whether the policy file holds every search epoch."""
@@ -234,9 +279,10 @@ def run_search(experiment: Experiment, launcher: ToolLauncher) -> float:
     """Run (or resume) the search unless its policy file is complete.
 
     Returns:
-        float: seconds it took here (0 if it was done before).
+        float: seconds it took here (0 if it was done before or no arm
+        needs it).
     """
-    if experiment.search_done():
+    if not experiment.needs_search or experiment.search_done():
         return 0.0
     start = time.time()
     options = [f'{k}={v}' for k, v in experiment.cfg.get(
@@ -256,10 +302,13 @@ def run_search(experiment: Experiment, launcher: ToolLauncher) -> float:
 
 def run_one(experiment: Experiment, run: Run,
             launcher: ToolLauncher) -> dict:
-    """Retrain and test one arm and seed; a half-finished run is redone.
+    """Retrain and test one arm and seed, on the test set and on its own
+    training data; a half-finished run is redone.
 
     Returns:
-        dict: the run's result (also in its ``result.json``).
+        dict: the run's result (also in its ``result.json``): ``value``, the
+        test metric, and ``train_value``, the same metric on the training
+        data.
     """
     if osp.isdir(run.work_dir):
         shutil.rmtree(run.work_dir)
@@ -271,22 +320,35 @@ def run_one(experiment: Experiment, run: Run,
                  log=osp.join(run.work_dir, 'train.log'))
     with open(osp.join(run.work_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
-    metrics_file = osp.join(run.work_dir, 'test_metrics.json')
-    launcher.run('test', config, checkpoint, '--work-dir',
-                 osp.join(run.work_dir, 'test'), '--metrics-out',
-                 metrics_file, log=osp.join(run.work_dir, 'test.log'))
+    train_config = osp.join(run.work_dir, 'train_test_config.py')
+    experiment.train_test_config(run.arm, run.seed).dump(train_config)
+    values = {
+        key: _test(experiment, launcher, config_file, checkpoint,
+                   osp.join(run.work_dir, name))
+        for key, config_file, name in (('value', config, 'test'),
+                                       ('train_value', train_config,
+                                        'train_test'))
+    }
+    result = dict(arm=run.arm, seed=run.seed, metric=experiment.cfg.metric,
+                  **values, wall_time=time.time() - start,
+                  policy=experiment.policy_file)
+    write_json(osp.join(run.work_dir, RESULT_FILE), result)
+    return result
+
+
+def _test(experiment: Experiment, launcher: ToolLauncher, config: str,
+          checkpoint: str, work_dir: str) -> float:
+    """The experiment's metric of a checkpoint, by tools/test.py."""
+    metrics_file = work_dir + '_metrics.json'
+    launcher.run('test', config, checkpoint, '--work-dir', work_dir,
+                 '--metrics-out', metrics_file, log=work_dir + '.log')
     with open(metrics_file) as f:
         metrics = json.load(f)
     metric = experiment.cfg.metric
     if metric not in metrics:
-        raise RuntimeError(f'The test of {run.work_dir} gave {sorted(metrics)}'
-                           f', not {metric!r}.')
-    result = dict(arm=run.arm, seed=run.seed, metric=metric,
-                  value=float(metrics[metric]),
-                  wall_time=time.time() - start,
-                  policy=experiment.policy_file)
-    write_json(osp.join(run.work_dir, RESULT_FILE), result)
-    return result
+        raise RuntimeError(f'The test in {work_dir} gave {sorted(metrics)}, '
+                           f'not {metric!r}.')
+    return float(metrics[metric])
 
 
 def check_metric(experiment: Experiment, num_samples: int = 4) -> None:

@@ -10,13 +10,15 @@ from matplotlib.figure import Figure
 
 from ddas_mm.fileio import write_atomically
 
-CSV_COLUMNS = ('arm', 'seed', 'metric', 'value', 'wall_time', 'policy')
+CSV_COLUMNS = ('arm', 'seed', 'metric', 'value', 'train_value', 'wall_time',
+               'policy')
 BASELINE = 'none'
 
 
 def summarize(results: List[dict], arms: List[str]) -> List[dict]:
-    """Per arm: runs, mean and standard deviation of the metric, and the
-    difference to ``none`` paired by seed with its 95 % t-interval.
+    """Per arm: runs, mean and standard deviation of the metric, its mean on
+    the training data, and the difference to ``none`` paired by seed with
+    its 95 % t-interval.
 
     Args:
         results (list[dict]): one result per finished run.
@@ -24,12 +26,15 @@ def summarize(results: List[dict], arms: List[str]) -> List[dict]:
 
     Returns:
         list[dict]: one row per arm with runs (``n``, ``mean``, ``std``,
-        ``diff``, ``low``, ``high``; None where there are too few runs).
+        ``train``, ``diff``, ``low``, ``high``; None where there are too few
+        runs).
     """
     from scipy.stats import t
     by_arm: Dict[str, Dict[int, float]] = {arm: {} for arm in arms}
+    train: Dict[str, List[float]] = {arm: [] for arm in arms}
     for result in results:
         by_arm.setdefault(result['arm'], {})[result['seed']] = result['value']
+        train.setdefault(result['arm'], []).append(result['train_value'])
     baseline = by_arm.get(BASELINE, {})
     rows = []
     for arm in arms:
@@ -38,7 +43,8 @@ def summarize(results: List[dict], arms: List[str]) -> List[dict]:
             continue
         row = dict(arm=arm, n=len(values), mean=values.mean(),
                    std=values.std(ddof=1) if len(values) > 1 else None,
-                   diff=None, low=None, high=None)
+                   train=float(np.mean(train[arm])), diff=None, low=None,
+                   high=None)
         seeds = sorted(set(by_arm[arm]) & set(baseline))
         if arm != BASELINE and seeds:
             diffs = np.array([by_arm[arm][s] - baseline[s] for s in seeds])
@@ -70,14 +76,15 @@ def markdown_table(summary: List[dict], metric: str,
     """The summary as a Markdown table, with the search's cost."""
     lines = [
         f'| arm | runs | {metric} mean ± std | difference to none | 95 % '
-        f'interval |', '|---|---|---|---|---|'
+        f'interval | on the training data |', '|---|---|---|---|---|---|'
     ]
     for row in summary:
         interval = ('–' if row['low'] is None else
                     f'[{row["low"]:+.4f}, {row["high"]:+.4f}]')
         diff = '–' if row['diff'] is None else f'{row["diff"]:+.4f}'
         lines.append(f'| {row["arm"]} | {row["n"]} | {_number(row["mean"])} '
-                     f'± {_number(row["std"])} | {diff} | {interval} |')
+                     f'± {_number(row["std"])} | {diff} | {interval} | '
+                     f'{_number(row["train"])} |')
     if search_seconds is not None:
         lines.append('')
         lines.append(f'Search: {search_seconds / 60:.1f} min (wall time, '

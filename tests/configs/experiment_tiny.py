@@ -1,10 +1,11 @@
 # A policy comparison in miniature for tests: the tiny search (2 epochs of
 # 4 steps), every arm retrained for 1 epoch on 64 Fashion-MNIST images and
-# tested on 64. Paths are relative to the repository root.
+# tested on 64 test images and on the 64 training images. Paths are relative
+# to the repository root.
 search = 'tests/configs/search_lenet5_tiny.py'
 retrain = 'configs/ddas/lenet5_fashion-mnist_retrain.py'
 arms = [
-    'none', 'ddas', 'ddas-fixed', 'ddas-fixed-tp', 'ddas-fixed-po',
+    'none', 'bare', 'ddas', 'ddas-fixed', 'ddas-fixed-tp', 'ddas-fixed-po',
     'ddas-tp=0.2', 'uniform', 'trivialaugment', 'randaugment', 'autoaugment'
 ]
 seeds = [0]
