@@ -86,11 +86,15 @@ def test_coco_search(tmp_path, name):
     assert loop.num_skipped == 0
 
 
-def test_lenet5_fashion_mnist_search(tmp_path):
-    """The experiment's search: clean S_val, the grey space."""
-    cfg = Config.fromfile(osp.join(CONFIGS, 'lenet5_fashion-mnist_search.py'))
+@pytest.mark.parametrize('name, val_pipeline', [
+    ('lenet5_fashion-mnist_search.py', ['Resize', 'PackInputs']),
+    ('convnet_fashion-mnist_search.py', ['PackInputs']),
+])
+def test_fashion_mnist_search(tmp_path, name, val_pipeline):
+    """The experiments' searches: clean S_val, the grey space."""
+    cfg = Config.fromfile(osp.join(CONFIGS, name))
     val = cfg.train_cfg.policy_dataloader.dataset.dataset
-    assert [t['type'] for t in val.pipeline] == ['Resize', 'PackInputs']
+    assert [t['type'] for t in val.pipeline] == val_pipeline
     runner = _one_step(cfg, tmp_path, cfg.train_dataloader.dataset.dataset,
                        val, batch_size=8)
     loop = runner.train_loop

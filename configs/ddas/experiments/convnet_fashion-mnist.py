@@ -1,0 +1,13 @@
+# The comparison of lenet5_fashion-mnist.py (a pool of 1000 Fashion-MNIST
+# training images, every arm but `bare` on top of crop + flip, the 10000
+# test images) with a network that has use for the standard augmentation:
+# the small VGG-style SmallConvNet of convnet_fashion-mnist_retrain.py,
+# searched with itself. LeNet-5 failed the regime rule (README): crop + flip
+# did not beat no augmentation there. This network passed it at the length
+# set below (convnet_fashion-mnist_regime-*.py).
+#   make experiment
+# or OMP_NUM_THREADS=1 python tools/analysis/compare_policies.py \
+#        configs/ddas/experiments/convnet_fashion-mnist.py --jobs 2
+_base_ = './lenet5_fashion-mnist.py'
+search = 'configs/ddas/convnet_fashion-mnist_search.py'
+retrain = 'configs/ddas/convnet_fashion-mnist_retrain.py'
