@@ -33,7 +33,7 @@ from mmpretrain.structures import DataSample
 from torch.utils.data import DataLoader
 
 import ddas_mm  # noqa: F401 (registers the loop, the hook and WideResNet)
-from ddas_mm.datasets.batch_augment import augment_batch, batch_on_device
+from ddas_mm.engine.batch_augment import augment_batch, batch_on_device
 from ddas_mm.testing import load_fashion_mnist
 
 # name: (backbone, neck, feature channels)

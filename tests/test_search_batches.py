@@ -13,7 +13,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 from mmpretrain.structures import DataSample
 
-from ddas_mm.datasets.batch_augment import augment_batch, batch_on_device
+from ddas_mm.engine.batch_augment import augment_batch, batch_on_device
 from ddas_mm.ops import SearchSpace
 from ddas_mm.ops.constants import TRANSLATE_BBOX_MAX_PIXELS
 

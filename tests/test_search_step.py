@@ -14,7 +14,7 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from ddas_mm.datasets.batch_augment import augment_batch, batch_on_device
+from ddas_mm.engine.batch_augment import augment_batch, batch_on_device
 from ddas_mm.datasets.endless_loader import EndlessLoader
 from ddas_mm.policy.randomness import op_generator, policy_generator
 from ddas_mm.policy import DDASPolicy

@@ -13,6 +13,7 @@ from mmengine.config import Config
 
 from ddas_mm.fileio import write_atomically
 from ddas_mm.ops import PRESETS
+from ddas_mm.policy import defaults
 from ddas_mm.config_text import Code, config_text
 from . import pipeline_rules as rules
 from .source import ConfigError, ConfigSource
@@ -27,12 +28,6 @@ TASK_DEFAULTS = {
 # Classification images up to this side get the 'cifar' preset, larger
 # ones 'imagenet' (the paper's two classification settings).
 CIFAR_MAX_SIDE = 64
-# The authors' Adam learning rates on alpha_o (CIFAR 5e-3, ImageNet 3e-3)
-# and alpha_tp (1e-3); betas (0.5, 0.999).
-POLICY_LR = {'imagenet': 3e-3}
-DEFAULT_POLICY_LR = 5e-3
-TP_LR = 1e-3
-ADAM_BETAS = (0.5, 0.999)
 # Dataset wrappers whose inner dataset the proxy split takes instead.
 UNWRAPPED = ('RepeatDataset', 'ClassBalancedDataset')
 # Scheduler fields counted in epochs, stretched to the search's length.
@@ -218,14 +213,11 @@ def _search_config(facts: ConfigFacts, num_train: int, num_val: int,
         val_interval=epochs,
         policy_dataloader=policy_loader,
         space=dict(preset=facts.preset),
-        num_policies=3,
-        num_ops=2,
-        init_tp=0.35,
-        policy_optim=dict(
-            type='Adam',
-            lr=POLICY_LR.get(facts.preset, DEFAULT_POLICY_LR),
-            betas=ADAM_BETAS),
-        tp_optim=dict(type='Adam', lr=TP_LR, betas=ADAM_BETAS),
+        num_policies=defaults.NUM_POLICIES,
+        num_ops=defaults.NUM_OPS,
+        init_tp=defaults.INIT_TP,
+        policy_optim=defaults.policy_optim(facts.preset),
+        tp_optim=defaults.tp_optim(),
         channel_order=facts.channel_order)
     assignments = [
         ('_base_', [facts.base]),

@@ -10,7 +10,7 @@ from mmcv.transforms import BaseTransform
 from mmengine.dist import get_rank
 from mmengine.registry import TRANSFORMS
 
-from ddas_mm.ops import BACKENDS, CHANNEL_ORDERS, kept_instances
+from ddas_mm.ops import BACKENDS, check_channel_order, kept_instances
 from ddas_mm.policy.schedule import PolicySchedule
 from .instance_masks import masks_for_ops, masks_like, select_instances
 from .progress import ReplayProgress
@@ -100,9 +100,7 @@ class DynamicDDASAugment(BaseTransform):
                  replay: str = 'dynamic',
                  p_tp: Optional[float] = None,
                  seg_ignore_label: int = 255):
-        if channel_order not in CHANNEL_ORDERS:
-            raise ValueError(f'channel_order must be one of {CHANNEL_ORDERS}, '
-                             f'got {channel_order!r}')
+        check_channel_order(channel_order)
         if backend not in (None, ) + BACKENDS:
             raise ValueError(f'backend must be None or one of {BACKENDS}, '
                              f'got {backend!r}')

@@ -23,19 +23,19 @@ from mmengine.model import is_model_wrapper
 from mmengine.registry import LOOPS
 from mmengine.runner import EpochBasedTrainLoop
 
-from ddas_mm.datasets.batch_augment import augment_batch, batch_on_device
 from ddas_mm.datasets.endless_loader import EndlessLoader
-from ddas_mm.policy import DDASPolicy
+from ddas_mm.ops import check_channel_order
+from ddas_mm.policy import DDASPolicy, defaults
 from ddas_mm.policy.estimator import (alignment, branch_weights,
                                       combine_gradients, gradient_normaliser)
 from ddas_mm.policy.randomness import op_generator, policy_generator
+from .batch_augment import augment_batch, batch_on_device
 from .flat_gradients import FlatGradients
 from .policy_optimizers import PolicyOptimizers
 from .search_optimizer import (check_search_optimizer, loss_scale,
                                warn_unless_sgd)
 from .search_settings import (build_policy_dataloader, build_space,
-                              check_channel_order, positive_int,
-                              require_policy_dataloader,
+                              positive_int, require_policy_dataloader,
                               warn_without_policy_hook)
 
 
@@ -63,10 +63,11 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         num_policies (int): L-hat, augmented copies per step. Defaults to 3.
         num_ops (int): N_o, ops per policy. Defaults to 2.
         init_tp (float): initial p_tp in (0, 1). Defaults to 0.35.
-        policy_optim (dict): optimizer of alpha_o. Defaults to the authors'
-            Adam(lr=5e-3, betas=(0.5, 0.999)).
-        tp_optim (dict): optimizer of alpha_tp. Defaults to
+        policy_optim (dict, optional): optimizer of alpha_o. Defaults to the
+            authors' Adam(lr=5e-3, betas=(0.5, 0.999)).
+        tp_optim (dict, optional): optimizer of alpha_tp. Defaults to
             Adam(lr=1e-3, betas=(0.5, 0.999)).
+        (The defaults are those of :mod:`ddas_mm.policy.defaults`.)
         channel_order (str): order of the colour channels of the batches,
             'bgr' (what mmcv's image loading gives) or 'rgb' (e.g.
             mmpretrain's CIFAR datasets). Defaults to 'bgr'.
@@ -83,13 +84,11 @@ class DDASSearchLoop(EpochBasedTrainLoop):
                  max_epochs: int,
                  policy_dataloader=None,
                  space: Optional[dict] = None,
-                 num_policies: int = 3,
-                 num_ops: int = 2,
-                 init_tp: float = 0.35,
-                 policy_optim: dict = dict(
-                     type='Adam', lr=5e-3, betas=(0.5, 0.999)),
-                 tp_optim: dict = dict(
-                     type='Adam', lr=1e-3, betas=(0.5, 0.999)),
+                 num_policies: int = defaults.NUM_POLICIES,
+                 num_ops: int = defaults.NUM_OPS,
+                 init_tp: float = defaults.INIT_TP,
+                 policy_optim: Optional[dict] = None,
+                 tp_optim: Optional[dict] = None,
                  channel_order: str = 'bgr',
                  seg_ignore_label: int = 255,
                  val_begin: int = 1,
@@ -105,8 +104,9 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         self.space = build_space(space, num_ops)
         self.init_tp = init_tp
         self.policy = DDASPolicy(self.space.K, num_ops, init_tp)
-        self.policy_optimizers = PolicyOptimizers(self.policy, policy_optim,
-                                                  tp_optim)
+        self.policy_optimizers = PolicyOptimizers(
+            self.policy, policy_optim or defaults.policy_optim(),
+            tp_optim or defaults.tp_optim())
         require_policy_dataloader(policy_dataloader)
         super().__init__(runner, dataloader, max_epochs, val_begin,
                          val_interval, dynamic_intervals)

@@ -9,7 +9,7 @@ from typing import Optional
 from mmengine.logging import print_log
 
 from ddas_mm.arguments import is_count
-from ddas_mm.ops import CHANNEL_ORDERS, SearchSpace
+from ddas_mm.ops import SearchSpace
 
 
 def positive_int(value, name: str, hint: str) -> int:
@@ -22,14 +22,6 @@ def positive_int(value, name: str, hint: str) -> int:
         raise ValueError(f'DDASSearchLoop: {name} must be an integer >= 1, '
                          f'got {value!r}; {hint}')
     return value
-
-
-def check_channel_order(channel_order: str) -> str:
-    """Return the channel order of the batches if ``apply_op`` knows it."""
-    if channel_order not in CHANNEL_ORDERS:
-        raise ValueError(f'DDASSearchLoop: channel_order must be one of '
-                         f'{CHANNEL_ORDERS}, got {channel_order!r}.')
-    return channel_order
 
 
 def build_space(space: Optional[dict], num_ops: int) -> SearchSpace:

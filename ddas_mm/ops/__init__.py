@@ -1,7 +1,8 @@
 """Augmentation ops on uint8 image tensors (and their boxes, instance masks
 and semantic maps) and the search spaces built from them."""
 from .constants import MIN_BOX_SIZE
-from .functional import BACKENDS, CHANNEL_ORDERS, apply_op
+from .functional import (BACKENDS, CHANNEL_ORDERS, apply_op,
+                         check_channel_order)
 from .geometry import nondegenerate_boxes
 from .space import PRESETS, SearchSpace
 from .table import OPS
@@ -9,5 +10,6 @@ from .targets import Targets, kept_instances
 
 __all__ = [
     'apply_op', 'SearchSpace', 'OPS', 'PRESETS', 'CHANNEL_ORDERS', 'BACKENDS',
+    'check_channel_order',
     'MIN_BOX_SIZE', 'nondegenerate_boxes', 'kept_instances', 'Targets'
 ]

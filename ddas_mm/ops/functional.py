@@ -119,8 +119,7 @@ def apply_op(
                                             seg_ignore_label)
     if op.reference_pixels:
         magnitude *= max(batch.shape[-2:]) / ZOPH_REFERENCE_LONG_SIDE
-    ctx = OpContext(channel_order=_choice('channel_order', channel_order,
-                                          CHANNEL_ORDERS),
+    ctx = OpContext(channel_order=check_channel_order(channel_order),
                     generator=generator,
                     backend=_backend(backend, batch),
                     box_prob=box_prob)
@@ -139,6 +138,20 @@ def apply_op(
     if img.dim() == 3:
         outputs = tuple(None if o is None else o[0] for o in outputs)
     return outputs if targets.has_pixel_targets else outputs[:2]
+
+
+def check_channel_order(channel_order: str) -> str:
+    """Return ``channel_order`` if the ops know it.
+
+    Raises:
+        ValueError: naming the valid orders and where each comes from.
+    """
+    if channel_order not in CHANNEL_ORDERS:
+        raise ValueError(
+            f'channel_order must be one of {list(CHANNEL_ORDERS)} (mmcv\'s '
+            f'image loading gives BGR, mmpretrain\'s CIFAR datasets RGB), '
+            f'got {channel_order!r}')
+    return channel_order
 
 
 def _choice(argument: str, value, choices: Sequence[str]):

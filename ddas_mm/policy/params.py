@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from ddas_mm.arguments import is_count
+from .defaults import INIT_TP, NUM_OPS
 
 
 class DDASPolicy(nn.Module):
@@ -27,8 +28,8 @@ class DDASPolicy(nn.Module):
 
     def __init__(self,
                  num_candidates: int,
-                 num_ops: int = 2,
-                 init_tp: float = 0.35):
+                 num_ops: int = NUM_OPS,
+                 init_tp: float = INIT_TP):
         super().__init__()
         if not is_count(num_candidates):
             raise ValueError(f'num_candidates (K) must be an integer >= 1, '

@@ -11,9 +11,10 @@ from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
 import torch
 from mmengine.structures import PixelData
 
+from ddas_mm.datasets.instance_masks import (masks_for_ops, masks_like,
+                                             select_instances)
 from ddas_mm.ops import SearchSpace, kept_instances
 from ddas_mm.ops.targets import InstanceMasks
-from .instance_masks import masks_for_ops, masks_like, select_instances
 
 # Per-pixel annotations the ops do not move: augmenting the image alone would
 # train on labels that no longer match it.

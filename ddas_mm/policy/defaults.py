@@ -1,0 +1,27 @@
+"""The paper's search settings: the defaults wherever a search is set up.
+
+Sources: the paper (§3.5, §4.2) and the authors' released search code.
+"""
+# L-hat, the policies drawn per search step (the paper samples 2 or 3).
+NUM_POLICIES = 3
+# N_o, the ops of a policy.
+NUM_OPS = 2
+# The initial p_tp.
+INIT_TP = 0.35
+# The authors' Adam on alpha_o and alpha_tp; alpha_o's learning rate is 5e-3
+# on CIFAR and 3e-3 on ImageNet.
+ADAM_BETAS = (0.5, 0.999)
+POLICY_LR = {'cifar': 5e-3, 'imagenet': 3e-3}
+TP_LR = 1e-3
+
+
+def policy_optim(preset: str = 'cifar') -> dict:
+    """The optimizer of alpha_o for a search space preset (CIFAR's for the
+    presets the paper gives no rate for)."""
+    return dict(type='Adam', lr=POLICY_LR.get(preset, POLICY_LR['cifar']),
+                betas=ADAM_BETAS)
+
+
+def tp_optim() -> dict:
+    """The optimizer of alpha_tp."""
+    return dict(type='Adam', lr=TP_LR, betas=ADAM_BETAS)
