@@ -12,7 +12,7 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.registry import DATASETS
 
-from ddas_mm.arguments import is_count
+from ddas_mm.argument_checks import is_count
 
 SPLITS = ('train', 'val')
 

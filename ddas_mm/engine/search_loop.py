@@ -31,9 +31,9 @@ from ddas_mm.policy.estimator import (alignment, branch_weights,
 from ddas_mm.policy.randomness import op_generator, policy_generator
 from .batch_augment import augment_batch, batch_on_device
 from .flat_gradients import FlatGradients
+from .network_optimizer_checks import (check_search_optimizer, loss_scale,
+                                       warn_unless_sgd)
 from .policy_optimizers import PolicyOptimizers
-from .search_optimizer import (check_search_optimizer, loss_scale,
-                               warn_unless_sgd)
 from .search_settings import (build_policy_dataloader, build_space,
                               positive_int, require_policy_dataloader,
                               warn_without_policy_hook)

@@ -8,7 +8,7 @@ from typing import Optional
 
 from mmengine.logging import print_log
 
-from ddas_mm.arguments import is_count
+from ddas_mm.argument_checks import is_count
 from ddas_mm.ops import SearchSpace
 
 

@@ -5,7 +5,7 @@ from .functional import (BACKENDS, CHANNEL_ORDERS, apply_op,
                          check_channel_order)
 from .geometry import nondegenerate_boxes
 from .space import PRESETS, SearchSpace
-from .table import OPS
+from .definitions import OPS
 from .targets import Targets, kept_instances
 
 __all__ = [

@@ -15,9 +15,9 @@ import torch
 
 from .constants import (BBOX_ONLY_PROB, POSITIVE_SIGN_PROB,
                         ZOPH_REFERENCE_LONG_SIDE)
-from .kinds import OpContext
+from .op_classes import OpContext
 from .polygons import Polygons
-from .table import get_op
+from .definitions import get_op
 from .targets import Targets
 
 CHANNEL_ORDERS = ('bgr', 'rgb')

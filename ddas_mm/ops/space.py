@@ -7,7 +7,7 @@ import torch
 
 from .constants import MAX_LEVEL
 from .functional import apply_op
-from .table import get_op
+from .definitions import get_op
 
 Candidate = Tuple[str, Optional[int]]
 

@@ -27,7 +27,7 @@ import numpy as np
 from ddas_mm.ops.constants import (FILL_VALUE, POSITIVE_SIGN_PROB,
                                    SOLARIZE_ADD_THRESHOLD,
                                    ZOPH_REFERENCE_LONG_SIDE)
-from ddas_mm.ops.table import get_op
+from ddas_mm.ops.definitions import get_op
 from ddas_mm.config_text import formatted, literal
 from .schedule import PolicySchedule
 
@@ -47,37 +47,6 @@ _PROB_GRID = 2**40
 # Snippet lines are wrapped at this width, as OpenMMLab configs are.
 _LINE_WIDTH = 79
 
-# What each of our ops with a library counterpart is: (kind, direction).
-# Ops missing here (Blur, BBox_Cutout, the _Only_BBoxes ops) have none.
-_KINDS = {
-    'Identity': ('identity', None),
-    'FlipLR': ('flip', 'horizontal'),
-    'FlipUD': ('flip', 'vertical'),
-    'AutoContrast': ('plain', None),
-    'Equalize': ('plain', None),
-    'Invert': ('plain', None),
-    'Smooth': ('smooth', None),
-    'Rotate90': ('rotate90', None),
-    'Rotate': ('rotate', None),
-    'Rotate_BBox': ('rotate', None),
-    'ShearX': ('shear', 'horizontal'),
-    'ShearY': ('shear', 'vertical'),
-    'ShearX_BBox': ('shear', 'horizontal'),
-    'ShearY_BBox': ('shear', 'vertical'),
-    'TranslateX': ('translate', 'horizontal'),
-    'TranslateY': ('translate', 'vertical'),
-    'TranslateX_BBox': ('translate', 'horizontal'),
-    'TranslateY_BBox': ('translate', 'vertical'),
-    'Posterize': ('posterize', None),
-    'Solarize': ('solarize', None),
-    'SolarizeAdd': ('solarize_add', None),
-    'Color': ('enhance', None),
-    'Contrast': ('enhance', None),
-    'Brightness': ('enhance', None),
-    'Sharpness': ('enhance', None),
-    'Cutout': ('cutout', None),
-    'Cutout_Det': ('cutout', None),
-}
 # mmpretrain's names where they differ from ours (and mmdet's).
 _MMPRETRAIN_NAMES = {'Color': 'ColorTransform'}
 
@@ -396,12 +365,13 @@ def map_candidate(name: str, level: Optional[int], target: str,
         ValueError: Unknown target or op, or a level the op does not take.
     """
     _check_target(target)
-    # Raises on an unknown op or a level it does not take.
-    get_op(name).magnitude_at(level)
-    if name not in _KINDS:
+    op = get_op(name)
+    op.magnitude_at(level)  # raises on a level the op does not take
+    # The libraries have no op that reads the boxes (BBox_Cutout, the
+    # _Only_BBoxes ops), nor a mapper for every kind (Blur).
+    if op.uses_boxes or op.kind not in _MAPPERS:
         return None
-    kind, direction = _KINDS[name]
-    return _MAPPERS[kind](name, level, direction, target, img_shape)
+    return _MAPPERS[op.kind](name, level, op.direction, target, img_shape)
 
 
 def record_index(schedule: PolicySchedule, epoch: Union[int, str]) -> int:

@@ -9,7 +9,7 @@ import math
 import torch
 from torch import nn
 
-from ddas_mm.arguments import is_count
+from ddas_mm.argument_checks import is_count
 from .defaults import INIT_TP, NUM_OPS
 
 

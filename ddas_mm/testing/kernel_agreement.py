@@ -8,15 +8,12 @@ from typing import Optional
 
 import torch
 
-# Both kernels copy whole pixels for these geometric ops.
-EXACT_GEOMETRIC = ('FlipLR', 'FlipUD', 'Rotate90', 'TranslateX', 'TranslateY',
-                   'TranslateX_BBox', 'TranslateY_BBox')
-# Bilinear resampling: OpenCV quantises sample positions to 1/32 pixel and
-# interpolation weights to 1/1024, torch computes in float32: up to a few
-# levels apart where the image changes fast.
-BILINEAR_GEOMETRIC = ('Rotate', 'ShearX', 'ShearY', 'Rotate_BBox',
-                      'ShearX_BBox', 'ShearY_BBox', 'Rotate_Only_BBoxes',
-                      'ShearX_Only_BBoxes', 'ShearY_Only_BBoxes')
+from ddas_mm.ops.definitions import get_op
+
+# Ops that resample bilinearly (``Op.resampling``): OpenCV quantises sample
+# positions to 1/32 pixel and interpolation weights to 1/1024, torch
+# computes in float32: up to a few levels apart where the image changes
+# fast. Those that move whole pixels ('nearest') copy them exactly in both.
 BILINEAR_MAX_DIFF = 6
 BILINEAR_MAX_SHARE_ABOVE_1 = 0.05
 # Every other op: rounding of the last grey level.
@@ -38,14 +35,15 @@ def image_disagreement(name: str, a: torch.Tensor,
     """
     diff = (a.cpu().int() - b.cpu().int()).abs()
     largest = int(diff.max()) if diff.numel() else 0
-    if name in BILINEAR_GEOMETRIC:
+    resampling = get_op(name).resampling
+    if resampling == 'bilinear':
         share = float((diff > 1).float().mean())
         if largest > BILINEAR_MAX_DIFF or share > BILINEAR_MAX_SHARE_ABOVE_1:
             return (f'pixels differ by up to {largest} (bound '
                     f'{BILINEAR_MAX_DIFF}), {share:.1%} by more than 1 '
                     f'(bound {BILINEAR_MAX_SHARE_ABOVE_1:.0%})')
         return None
-    bound = 0 if name in EXACT_GEOMETRIC else OTHER_MAX_DIFF
+    bound = 0 if resampling == 'nearest' else OTHER_MAX_DIFF
     if largest > bound:
         return f'pixels differ by up to {largest} (bound {bound})'
     return None

@@ -17,6 +17,7 @@ deliberate choices, so that the magnitude grows with the level for every op:
   strongest.
 """
 import math
+from functools import partial
 from typing import Callable, Dict, Optional
 
 import torchvision.transforms.v2.functional as F
@@ -34,13 +35,17 @@ from .constants import (BBOX_CUTOUT_MAX_PAD_FRACTION, BLUR_KERNEL,
                         TRANSLATE_ONLY_BBOXES_MAX_PIXELS)
 from .geometry import (rotate90_matrix, rotation_matrix, shear_matrix,
                        translation_matrix)
-from .kinds import (BBoxCutoutOp, BBoxOnlyOp, CutoutOp, FlipOp, GeometricOp,
-                    Op, PixelOp)
+from .op_classes import (BBoxCutoutOp, BBoxOnlyOp, CutoutOp, FlipOp,
+                         GeometricOp, Op, PixelOp)
+
+
+def _linear(level: int, maximum: float) -> float:
+    return level / MAX_LEVEL * maximum
 
 
 def _up_to(maximum: float) -> Callable[[int], float]:
     """Level 0..10 mapped linearly onto 0..maximum."""
-    return lambda level: level / MAX_LEVEL * maximum
+    return partial(_linear, maximum=maximum)
 
 
 def _posterize_bits(level: int) -> int:
@@ -57,9 +62,13 @@ def _solarize_addition(level: int) -> int:
     return int(level / MAX_LEVEL * SOLARIZE_ADD_MAX)
 
 
+def _pad_at(level: int, max_pad: int) -> int:
+    return int(level / MAX_LEVEL * max_pad)
+
+
 def _pad(max_pad: int) -> Callable[[int], int]:
     """Zoph et al.'s cutout pads: int(level / 10 * max_pad)."""
-    return lambda level: int(level / MAX_LEVEL * max_pad)
+    return partial(_pad_at, max_pad=max_pad)
 
 
 def _square_of_pad(height, width, pad):
@@ -127,43 +136,135 @@ def _blur_cv2(img, _, ctx):
     return cv.filter_keep_border(img, BLUR_KERNEL, BLUR_KERNEL_SCALE)
 
 
+def _identity(img, _, ctx):
+    return img
+
+
+def _equalize_torch(img, _, ctx):
+    return F.equalize(img)
+
+
 def _equalize_cv2(img, _, ctx):
     return cv.apply_lut(img, cv.equalize_luts(cv.histograms(img)))
+
+
+def _autocontrast_torch(img, _, ctx):
+    return F.autocontrast(img)
 
 
 def _autocontrast_cv2(img, _, ctx):
     return cv.apply_lut(img, cv.autocontrast_luts(cv.histograms(img)))
 
 
-def _geometric(name, matrix, magnitude, nearest=False):
+# Bitwise in torchvision (Invert, Posterize): faster than a table look-up on
+# the CPU too, and they keep an HWC buffer's layout.
+def _invert_torch(img, _, ctx):
+    return F.invert(img)
+
+
+def _posterize_torch(img, bits, ctx):
+    return F.posterize(img, bits)
+
+
+def _solarize_torch(img, threshold, ctx):
+    return tk.solarize(img, threshold)
+
+
+def _solarize_cv2(img, threshold, ctx):
+    return cv.apply_lut(img, cv.solarize_lut(threshold))
+
+
+def _solarize_add_torch(img, addition, ctx):
+    return tk.solarize_add(img, addition, SOLARIZE_ADD_THRESHOLD)
+
+
+def _solarize_add_cv2(img, addition, ctx):
+    return cv.apply_lut(img,
+                        cv.solarize_add_lut(addition, SOLARIZE_ADD_THRESHOLD))
+
+
+# Color, Contrast, Brightness and Sharpness take the enhancement factor
+# 1 + delta (delta signed per image).
+def _color_torch(img, delta, ctx):
+    return tk.color(img, 1 + delta, ctx.channel_order)
+
+
+def _color_cv2(img, delta, ctx):
+    return cv.color(img, 1 + delta, ctx.channel_order)
+
+
+def _contrast_torch(img, delta, ctx):
+    return tk.contrast(img, 1 + delta, ctx.channel_order)
+
+
+def _contrast_cv2(img, delta, ctx):
+    return cv.contrast(img, 1 + delta, ctx.channel_order)
+
+
+def _brightness_torch(img, delta, ctx):
+    return tk.brightness(img, 1 + delta)
+
+
+def _brightness_cv2(img, delta, ctx):
+    return cv.apply_lut(img, cv.blend_lut(0, 1 + delta))
+
+
+def _sharpness_torch(img, delta, ctx):
+    return tk.sharpness(img, 1 + delta)
+
+
+def _sharpness_cv2(img, delta, ctx):
+    return cv.sharpness(img, 1 + delta)
+
+
+def _square_of_fraction(height, width, fraction):
+    # The classification Cutout: a fraction of the shorter side.
+    return round(fraction * min(height, width))
+
+
+def _enhancement(name, torch_kernel, cv2_kernel):
+    return PixelOp(name,
+                   torch_kernel,
+                   cv2_kernel,
+                   magnitude=_enhance,
+                   symmetric=True,
+                   kind='enhance')
+
+
+def _geometric(name, matrix, magnitude, kind, direction=None, nearest=False):
     return GeometricOp(name,
                        matrix,
                        magnitude,
                        symmetric=True,
-                       nearest=nearest)
+                       nearest=nearest,
+                       kind=kind,
+                       direction=direction)
 
 
-_IDENTITY = PixelOp('Identity', lambda img, _, ctx: img)
+_IDENTITY = PixelOp('Identity', _identity, kind='identity')
 _FLIP_LR = FlipOp('FlipLR', horizontal=True)
-_EQUALIZE = PixelOp('Equalize', lambda img, _, ctx: F.equalize(img),
-                    _equalize_cv2)
-_SOLARIZE = PixelOp(
-    'Solarize',
-    lambda img, threshold, ctx: tk.solarize(img, threshold),
-    lambda img, threshold, ctx: cv.apply_lut(img, cv.solarize_lut(threshold)),
-    magnitude=_solarize_threshold)
-_ROTATE = _geometric('Rotate', _rotate, _rotate_degrees)
-_SHEAR_X = _geometric('ShearX', _shear_x, _shear)
-_SHEAR_Y = _geometric('ShearY', _shear_y, _shear)
+_EQUALIZE = PixelOp('Equalize', _equalize_torch, _equalize_cv2)
+_SOLARIZE = PixelOp('Solarize',
+                    _solarize_torch,
+                    _solarize_cv2,
+                    magnitude=_solarize_threshold,
+                    kind='solarize')
+_ROTATE = _geometric('Rotate', _rotate, _rotate_degrees, 'rotate')
+_SHEAR_X = _geometric('ShearX', _shear_x, _shear, 'shear', 'horizontal')
+_SHEAR_Y = _geometric('ShearY', _shear_y, _shear, 'shear', 'vertical')
 _TRANSLATE_X_PIXELS = _in_reference_pixels(
     _geometric('TranslateX_BBox',
                _translate_x_pixels,
                _up_to(TRANSLATE_BBOX_MAX_PIXELS),
+               'translate',
+               'horizontal',
                nearest=True))
 _TRANSLATE_Y_PIXELS = _in_reference_pixels(
     _geometric('TranslateY_BBox',
                _translate_y_pixels,
                _up_to(TRANSLATE_BBOX_MAX_PIXELS),
+               'translate',
+               'vertical',
                nearest=True))
 
 _OPS = [
@@ -171,73 +272,56 @@ _OPS = [
     _IDENTITY,
     _FLIP_LR,
     FlipOp('FlipUD', horizontal=False),
-    PixelOp('AutoContrast', lambda img, _, ctx: F.autocontrast(img),
-            _autocontrast_cv2),
+    PixelOp('AutoContrast', _autocontrast_torch, _autocontrast_cv2),
     _EQUALIZE,
-    # Bitwise in torchvision (Invert, Posterize): faster than a table
-    # look-up on the CPU too, and they keep an HWC buffer's layout.
-    PixelOp('Invert', lambda img, _, ctx: F.invert(img)),
-    PixelOp('Blur', _blur_torch, _blur_cv2),
-    PixelOp('Smooth', _smooth_torch, _smooth_cv2),
+    PixelOp('Invert', _invert_torch),
+    PixelOp('Blur', _blur_torch, _blur_cv2, kind='blur'),
+    PixelOp('Smooth', _smooth_torch, _smooth_cv2, kind='smooth'),
     # The paper's sanity check (section 4.1): a fixed quarter turn.
-    GeometricOp('Rotate90', _rotate90, nearest=True),
+    GeometricOp('Rotate90', _rotate90, nearest=True, kind='rotate90'),
     # Magnitude ops of the classification sets (RandAugment's ranges).
     _ROTATE,
     PixelOp('Posterize',
-            lambda img, bits, ctx: F.posterize(img, bits),
-            magnitude=_posterize_bits),
+            _posterize_torch,
+            magnitude=_posterize_bits,
+            kind='posterize'),
     _SHEAR_X,
     _SHEAR_Y,
     _geometric('TranslateX',
                _translate_x_fraction,
                _up_to(TRANSLATE_MAX_FRACTION),
+               'translate',
+               'horizontal',
                nearest=True),
     _geometric('TranslateY',
                _translate_y_fraction,
                _up_to(TRANSLATE_MAX_FRACTION),
+               'translate',
+               'vertical',
                nearest=True),
     _SOLARIZE,
-    PixelOp(
-        'Color',
-        lambda img, delta, ctx: tk.color(img, 1 + delta, ctx.channel_order),
-        lambda img, delta, ctx: cv.color(img, 1 + delta, ctx.channel_order),
-        magnitude=_enhance,
-        symmetric=True),
-    PixelOp(
-        'Contrast',
-        lambda img, delta, ctx: tk.contrast(img, 1 + delta, ctx.channel_order),
-        lambda img, delta, ctx: cv.contrast(img, 1 + delta, ctx.channel_order),
-        magnitude=_enhance,
-        symmetric=True),
-    PixelOp(
-        'Brightness',
-        lambda img, delta, ctx: tk.brightness(img, 1 + delta),
-        lambda img, delta, ctx: cv.apply_lut(img, cv.blend_lut(0, 1 + delta)),
-        magnitude=_enhance,
-        symmetric=True),
-    PixelOp('Sharpness',
-            lambda img, delta, ctx: tk.sharpness(img, 1 + delta),
-            lambda img, delta, ctx: cv.sharpness(img, 1 + delta),
-            magnitude=_enhance,
-            symmetric=True),
-    CutoutOp(
-        'Cutout',
-        lambda height, width, fraction: round(fraction * min(height, width)),
-        magnitude=_up_to(CUTOUT_MAX_FRACTION)),
+    _enhancement('Color', _color_torch, _color_cv2),
+    _enhancement('Contrast', _contrast_torch, _contrast_cv2),
+    _enhancement('Brightness', _brightness_torch, _brightness_cv2),
+    _enhancement('Sharpness', _sharpness_torch, _sharpness_cv2),
+    CutoutOp('Cutout',
+             _square_of_fraction,
+             magnitude=_up_to(CUTOUT_MAX_FRACTION)),
     # Ops only Zoph et al.'s detection set has.
     PixelOp('SolarizeAdd',
-            lambda img, addition, ctx: tk.solarize_add(img, addition,
-                                                       SOLARIZE_ADD_THRESHOLD),
-            lambda img, addition, ctx: cv.apply_lut(
-                img, cv.solarize_add_lut(addition, SOLARIZE_ADD_THRESHOLD)),
-            magnitude=_solarize_addition),
+            _solarize_add_torch,
+            _solarize_add_cv2,
+            magnitude=_solarize_addition,
+            kind='solarize_add'),
     _in_reference_pixels(
         CutoutOp('Cutout_Det', _square_of_pad,
                  magnitude=_pad(CUTOUT_DET_MAX_PAD))),
-    BBoxCutoutOp('BBox_Cutout', _up_to(BBOX_CUTOUT_MAX_PAD_FRACTION)),
-    _geometric('Rotate_BBox', _rotate, _rotate_degrees),
-    _geometric('ShearX_BBox', _shear_x, _shear),
-    _geometric('ShearY_BBox', _shear_y, _shear),
+    BBoxCutoutOp('BBox_Cutout',
+                 _up_to(BBOX_CUTOUT_MAX_PAD_FRACTION),
+                 kind='cutout'),
+    _geometric('Rotate_BBox', _rotate, _rotate_degrees, 'rotate'),
+    _geometric('ShearX_BBox', _shear_x, _shear, 'shear', 'horizontal'),
+    _geometric('ShearY_BBox', _shear_y, _shear, 'shear', 'vertical'),
     _TRANSLATE_X_PIXELS,
     _TRANSLATE_Y_PIXELS,
     BBoxOnlyOp('Equalize_Only_BBoxes', _EQUALIZE, magnitude=None),

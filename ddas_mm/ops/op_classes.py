@@ -11,6 +11,7 @@ them).
 """
 import math
 import numbers
+from functools import partial
 from typing import (Callable, List, NamedTuple, Optional, Sequence, Tuple,
                     Union)
 
@@ -147,6 +148,11 @@ class Op:
         magnitude (Callable | None): Maps a level (0..10) to the unsigned
             magnitude; None for an op without a level.
         symmetric (bool): The magnitude takes a sign (+1 / -1) per image.
+        kind (str): What the op does, whatever its name and magnitude
+            range: 'rotate', 'shear', 'translate', 'flip', 'enhance',
+            'cutout', ... (an export maps kinds to a library's transforms).
+        direction (str | None): 'horizontal' or 'vertical' for the ops
+            along one axis (flips, shears, translations), else None.
     """
     #: Whether the op reads the boxes (it leaves the image alone without).
     uses_boxes = False
@@ -160,10 +166,20 @@ class Op:
     def __init__(self,
                  name: str,
                  magnitude: Optional[Callable[[int], float]] = None,
-                 symmetric: bool = False):
+                 symmetric: bool = False,
+                 kind: str = '',
+                 direction: Optional[str] = None):
         self.name = name
         self.magnitude = magnitude
         self.symmetric = symmetric
+        self.kind = kind
+        self.direction = direction
+
+    @property
+    def resampling(self) -> Optional[str]:
+        """How the op moves pixels: 'nearest' (whole pixels, exactly),
+        'bilinear', or None for an op that moves none."""
+        return None
 
     def magnitude_at(self, level: Optional[int]) -> Optional[float]:
         """The unsigned magnitude at ``level`` (None for a level-less op).
@@ -193,7 +209,7 @@ class PixelOp(Op):
     """An op that changes pixel values only; boxes pass through.
 
     Args:
-        name, magnitude, symmetric: See :class:`Op`.
+        name, magnitude, symmetric, kind: See :class:`Op`.
         torch_kernel (Callable): ``(batch, magnitude, ctx) -> batch``; a
             symmetric op's kernel gets the (N,) tensor of :data:`Magnitude`.
         cv2_kernel (Callable | None): ``(hwc, magnitude, ctx) -> hwc`` with
@@ -206,8 +222,9 @@ class PixelOp(Op):
                  torch_kernel: Callable,
                  cv2_kernel: Optional[Callable] = None,
                  magnitude: Optional[Callable[[int], float]] = None,
-                 symmetric: bool = False):
-        super().__init__(name, magnitude, symmetric)
+                 symmetric: bool = False,
+                 kind: str = 'plain'):
+        super().__init__(name, magnitude, symmetric, kind)
         self.torch_kernel = torch_kernel
         self.cv2_kernel = cv2_kernel
 
@@ -226,7 +243,7 @@ class GeometricOp(Op):
     their values.
 
     Args:
-        name, magnitude, symmetric: See :class:`Op`.
+        name, magnitude, symmetric, kind, direction: See :class:`Op`.
         matrix (Callable): ``(height, width, magnitude) -> 3x3 np.ndarray``
             (see :mod:`.geometry`).
         nearest (bool): Sample the nearest pixel instead of interpolating
@@ -241,10 +258,16 @@ class GeometricOp(Op):
                  matrix: Callable[[int, int, Optional[float]], np.ndarray],
                  magnitude: Optional[Callable[[int], float]] = None,
                  symmetric: bool = False,
-                 nearest: bool = False):
-        super().__init__(name, magnitude, symmetric)
+                 nearest: bool = False,
+                 kind: str = 'warp',
+                 direction: Optional[str] = None):
+        super().__init__(name, magnitude, symmetric, kind, direction)
         self.matrix = matrix
         self.nearest = nearest
+
+    @property
+    def resampling(self) -> str:
+        return 'nearest' if self.nearest else 'bilinear'
 
     def resample(self, planes: torch.Tensor, matrices: np.ndarray,
                  index: Optional[torch.Tensor], ctx: OpContext,
@@ -282,14 +305,20 @@ class GeometricOp(Op):
                                  width, resample_labels)
 
 
+def _flip_matrix(height: int, width: int, _, horizontal: bool) -> np.ndarray:
+    return flip_matrix(height, width, horizontal)
+
+
 class FlipOp(GeometricOp):
     """A mirror: its matrix moves the boxes and polygons, a flip kernel the
     pixels, masks and maps (exactly)."""
 
     def __init__(self, name: str, horizontal: bool):
-        super().__init__(
-            name,
-            lambda height, width, _: flip_matrix(height, width, horizontal))
+        super().__init__(name,
+                         partial(_flip_matrix, horizontal=horizontal),
+                         nearest=True,
+                         kind='flip',
+                         direction='horizontal' if horizontal else 'vertical')
         self.horizontal = horizontal
 
     def resample(self, planes, matrices, index, ctx, nearest, fill):
@@ -310,7 +339,7 @@ class CutoutOp(Op):
 
     def __init__(self, name: str, side: Callable[[int, int, float], int],
                  magnitude: Callable[[int], float]):
-        super().__init__(name, magnitude)
+        super().__init__(name, magnitude, kind='cutout')
         self.side = side
 
     def run(self, img, targets, magnitude, ctx):
@@ -377,9 +406,14 @@ class BBoxOnlyOp(Op):
 
     def __init__(self, name: str, base: Op,
                  magnitude: Optional[Callable[[int], float]]):
-        super().__init__(name, magnitude, base.symmetric)
+        super().__init__(name, magnitude, base.symmetric, base.kind,
+                         base.direction)
         self.base = base
         self.moves_targets = base.moves_targets
+
+    @property
+    def resampling(self) -> Optional[str]:
+        return self.base.resampling
 
     def run(self, img, targets, magnitude, ctx):
         if targets.boxes is None:
