@@ -39,6 +39,19 @@ def test_disjoint_sizes_and_same_images(fashion):
         0)['gt_label']
 
 
+def test_subset_pipeline_is_its_own(fashion):
+    """mmengine's get_subset deep-copies with a memo shared by every call: a
+    freed dataset's id, given to the pipeline of a later one, made that
+    pipeline the old dataset's copy. Here the id collision is set up by
+    hand: an entry for the id of this dataset's pipeline."""
+    shared_memo = BaseDataset._copy_without_annotation.__defaults__[0]
+    shared_memo[id(fashion.pipeline)] = 'a copy made by an earlier get_subset'
+    train = _split(fashion, 'train')
+    assert type(train.dataset.pipeline) is type(fashion.pipeline)
+    assert train.dataset.pipeline is not fashion.pipeline
+    assert not shared_memo  # nothing kept alive after the split
+
+
 def test_seed_decides_the_split(fashion):
     first = _split(fashion, 'train').indices
     assert _split(fashion, 'train').indices == first  # every process/run

@@ -17,6 +17,36 @@ from ddas_mm.argument_checks import is_count
 SPLITS = ('train', 'val')
 
 
+def _subset(dataset: BaseDataset, indices: List[int]) -> BaseDataset:
+    """``dataset.get_subset(indices)`` without mmengine's stale copies.
+
+    mmengine 0.10's ``BaseDataset._copy_without_annotation`` (which
+    ``get_subset`` calls) deep-copies with a mutable default ``memo`` that
+    lives as long as the process. It maps the id of every dataset copied
+    before to its copy; once such a dataset is freed and an object of this
+    dataset (a transform of its pipeline) is given the same id, deepcopy puts
+    the old copy in its place (``'FashionMNIST' object is not callable`` when
+    the pipeline runs). mmengine has no public way to pass a memo, so the
+    shared one is emptied around the call.
+
+    Args:
+        dataset (BaseDataset): a fully initialised dataset.
+        indices (list[int]): the images to keep.
+
+    Returns:
+        BaseDataset: the subset, of the dataset's own type.
+    """
+    shared_memo = (BaseDataset._copy_without_annotation.__defaults__ or
+                   (None, ))[0]
+    if not isinstance(shared_memo, dict):  # an mmengine without the default
+        return dataset.get_subset(indices)
+    shared_memo.clear()
+    try:
+        return dataset.get_subset(indices)
+    finally:
+        shared_memo.clear()
+
+
 def _positive_int(value, name: str) -> int:
     if not is_count(value):
         raise ValueError(f'ProxySplit: {name} must be an integer >= 1, got '
@@ -79,7 +109,7 @@ class ProxySplit:
                             f'{type(dataset).__name__}.')
         dataset.full_init()
         self.indices = self._split_indices(dataset)
-        self.dataset = dataset.get_subset(self.indices)
+        self.dataset = _subset(dataset, self.indices)
 
     def _split_indices(self, dataset: BaseDataset) -> List[int]:
         """Return the indices of this side of the split, in draw order."""
