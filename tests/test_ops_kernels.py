@@ -42,7 +42,11 @@ def as_array(chw):
     return chw.permute(1, 2, 0).numpy()
 
 
-@pytest.mark.parametrize('name', list(OPS))
+TWO_KERNEL_OPS = [name for name, op in OPS.items() if op.has_cv2_kernel]
+ONE_KERNEL_OPS = [name for name, op in OPS.items() if not op.has_cv2_kernel]
+
+
+@pytest.mark.parametrize('name', TWO_KERNEL_OPS)
 def test_cv2_and_torch_kernels_agree(name, photo_bgr):
     op = OPS[name]
     img = as_tensor(photo_bgr)
@@ -62,8 +66,158 @@ def test_cv2_and_torch_kernels_agree(name, photo_bgr):
                     box_prob=1.0)
             (cv_img, cv_boxes), (torch_img, torch_boxes) = outs.values()
             assert torch.equal(cv_boxes, torch_boxes)
-            assert image_disagreement(name, cv_img, torch_img) is None, (
-                level, sign)
+            assert image_disagreement(name, cv_img,
+                                      torch_img) is None, (level, sign)
+
+
+def filled_rectangle(changed, region):
+    """The one rectangle ``(y0, y1, x0, x1)`` of changed pixels inside
+    ``region`` (asserting they form one), or None where none changed."""
+    y0, y1, x0, x1 = region
+    ys, xs = np.nonzero(changed[y0:y1, x0:x1])
+    if not len(ys):
+        return None
+    rows = (y0 + ys.min(), y0 + ys.max() + 1)
+    cols = (x0 + xs.min(), x0 + xs.max() + 1)
+    assert changed[rows[0]:rows[1], cols[0]:cols[1]].all()
+    return rows + cols
+
+
+def assert_clipped_size(rectangle, height, width, region):
+    """A ``height x width`` rectangle, smaller only where it was cut off at
+    the edge of ``region``."""
+    y0, y1, x0, x1 = rectangle
+    for start, end, size, low, high in ((y0, y1, height, *region[:2]),
+                                        (x0, x1, width, *region[2:])):
+        assert end - start == size or (end - start < size and
+                                       (start == low or end == high)), (
+                                           rectangle, height, width)
+
+
+def pixel_region(box):
+    """Rows and columns of the pixels whose centres lie in an xyxy box (all
+    of the test's boxes lie inside the image)."""
+    x1, y1, x2, y2 = box
+    return (math.ceil(y1 - 0.5), math.ceil(y2 - 0.5), math.ceil(x1 - 0.5),
+            math.ceil(x2 - 0.5))
+
+
+def cut_pixels(before, after):
+    """Where a cutout changed the image, asserting it wrote the fill value
+    there (no pixel of ``before`` has it)."""
+    changed = (after != before).any(axis=2)
+    assert (after[changed] == 128).all()
+    return changed
+
+
+def pixelwise(function):
+    """A reference for an op that maps each value on its own."""
+
+    def check(level, before, after, boxes):
+        np.testing.assert_array_equal(after, function(before, level))
+
+    return check
+
+
+# Written out from the papers: Cutout (RandAugment) a square of up to 0.2 of
+# the shorter side; Zoph et al.'s pads in pixels of a 640-pixel long side,
+# scaled to the image; BBox_Cutout up to 0.75 of the box in each direction.
+def check_cutout(level, before, after, boxes):
+    changed = cut_pixels(before, after)
+    side = round(0.2 * level / 10 * min(before.shape[:2]))
+    rectangle = filled_rectangle(changed, (0, 37, 0, 53))
+    if side:
+        assert_clipped_size(rectangle, side, side, (0, 37, 0, 53))
+
+
+def check_cutout_det(level, before, after, boxes):
+    changed = cut_pixels(before, after)
+    side = round(2 * int(level * 10) * 53 / 640)
+    rectangle = filled_rectangle(changed, (0, 37, 0, 53))
+    if side:
+        assert_clipped_size(rectangle, side, side, (0, 37, 0, 53))
+
+
+def check_bbox_cutout(level, before, after, boxes):
+    changed = cut_pixels(before, after)
+    rectangle = filled_rectangle(changed, (0, 37, 0, 53))
+    sizes = []
+    for box in boxes:
+        y0, y1, x0, x1 = pixel_region(box)
+        sizes.append((2 * int(0.75 * level / 10 * (y1 - y0) / 2),
+                      2 * int(0.75 * level / 10 * (x1 - x0) / 2)))
+    if rectangle is None:
+        assert min(min(size) for size in sizes) == 0
+        return
+    fits = []
+    for height, width in sizes:
+        try:
+            assert_clipped_size(rectangle, height, width, (0, 37, 0, 53))
+            fits.append(True)
+        except AssertionError:
+            fits.append(False)
+    assert any(fits), (rectangle, sizes)
+
+
+def check_cutout_only_bboxes(level, before, after, boxes):
+    changed = cut_pixels(before, after)
+    side = round(2 * int(level * 5) * 53 / 640)
+    inside = np.zeros_like(changed)
+    for box in boxes:
+        region = pixel_region(box)
+        y0, y1, x0, x1 = region
+        inside[y0:y1, x0:x1] = True
+        rectangle = filled_rectangle(changed, region)
+        if side:  # every box is cut (box_prob=1)
+            assert_clipped_size(rectangle, side, side, region)
+    assert not (changed & ~inside).any()
+
+
+ONE_KERNEL_REFERENCES = {
+    'Identity':
+    pixelwise(lambda hwc, level: hwc),
+    'Invert':
+    pixelwise(lambda hwc, level: 255 - hwc),
+    # RandAugment: 4 bits at level 0 down to 0, rounded up; keeps the top.
+    'Posterize':
+    pixelwise(lambda hwc, level: hwc & np.uint8(
+        (0xFF << (8 - math.ceil(4 - 0.4 * level))) & 0xFF)),
+    'Cutout':
+    check_cutout,
+    'Cutout_Det':
+    check_cutout_det,
+    'BBox_Cutout':
+    check_bbox_cutout,
+    'Cutout_Only_BBoxes':
+    check_cutout_only_bboxes,
+}
+
+
+def test_one_kernel_ops_have_references():
+    assert sorted(ONE_KERNEL_OPS) == sorted(ONE_KERNEL_REFERENCES)
+
+
+@pytest.mark.parametrize('name', ONE_KERNEL_OPS)
+def test_one_kernel_ops_match_their_definition(name, photo_bgr):
+    """The ops that run the same code on both backends, against their
+    definition: values computed here, or (the Cutouts, whose position is
+    drawn) one fill-value rectangle of the defined size and nothing else
+    changed."""
+    reference = ONE_KERNEL_REFERENCES[name]
+    # No pixel has the fill value, so the changed pixels are the cutout.
+    before = np.where(photo_bgr == 128, 127, photo_bgr).astype(np.uint8)
+    boxes = [[2., 3., 20., 20.], [30.2, 15.4, 52., 36.]]
+    op = OPS[name]
+    for level in ([None] if op.magnitude is None else [0, 2, 6, 10]):
+        for seed in range(4):
+            out, _ = apply_op(name,
+                              as_tensor(before),
+                              torch.tensor(boxes),
+                              level,
+                              generator=torch.Generator().manual_seed(seed),
+                              backend='cv2',
+                              box_prob=1.0)
+            reference(level, before, as_array(out), boxes)
 
 
 def pil_reference(name, rgb, level, sign):

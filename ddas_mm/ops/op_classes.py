@@ -181,6 +181,12 @@ class Op:
         'bilinear', or None for an op that moves none."""
         return None
 
+    @property
+    def has_cv2_kernel(self) -> bool:
+        """Whether ``backend='cv2'`` runs an OpenCV kernel of its own; an op
+        without one runs the same code on either backend."""
+        return False
+
     def magnitude_at(self, level: Optional[int]) -> Optional[float]:
         """The unsigned magnitude at ``level`` (None for a level-less op).
 
@@ -228,6 +234,10 @@ class PixelOp(Op):
         self.torch_kernel = torch_kernel
         self.cv2_kernel = cv2_kernel
 
+    @property
+    def has_cv2_kernel(self) -> bool:
+        return self.cv2_kernel is not None
+
     def run(self, img, targets, magnitude, ctx):
         if ctx.backend == 'cv2' and self.cv2_kernel is not None:
             args = [(m, ctx) for m in per_image(magnitude, len(img))]
@@ -268,6 +278,10 @@ class GeometricOp(Op):
     @property
     def resampling(self) -> str:
         return 'nearest' if self.nearest else 'bilinear'
+
+    @property
+    def has_cv2_kernel(self) -> bool:
+        return True
 
     def resample(self, planes: torch.Tensor, matrices: np.ndarray,
                  index: Optional[torch.Tensor], ctx: OpContext,
@@ -414,6 +428,10 @@ class BBoxOnlyOp(Op):
     @property
     def resampling(self) -> Optional[str]:
         return self.base.resampling
+
+    @property
+    def has_cv2_kernel(self) -> bool:
+        return self.base.has_cv2_kernel
 
     def run(self, img, targets, magnitude, ctx):
         if targets.boxes is None:
