@@ -4,12 +4,14 @@ from .constants import MIN_BOX_SIZE
 from .functional import (BACKENDS, CHANNEL_ORDERS, apply_op,
                          check_channel_order)
 from .geometry import nondegenerate_boxes
+from .op_classes import GeometricOp, Op, PixelOp
 from .space import PRESETS, SearchSpace
-from .definitions import OPS
+from .definitions import OPS, get_op, register_op
 from .targets import Targets, kept_instances
 
 __all__ = [
-    'apply_op', 'SearchSpace', 'OPS', 'PRESETS', 'CHANNEL_ORDERS', 'BACKENDS',
-    'check_channel_order',
-    'MIN_BOX_SIZE', 'nondegenerate_boxes', 'kept_instances', 'Targets'
+    'apply_op', 'SearchSpace', 'OPS', 'get_op', 'register_op', 'Op', 'PixelOp',
+    'GeometricOp', 'PRESETS', 'CHANNEL_ORDERS', 'BACKENDS',
+    'check_channel_order', 'MIN_BOX_SIZE', 'nondegenerate_boxes',
+    'kept_instances', 'Targets'
 ]

@@ -24,15 +24,13 @@ import torchvision.transforms.v2.functional as F
 
 from . import kernels_cv2 as cv
 from . import kernels_torch as tk
-from .constants import (BBOX_CUTOUT_MAX_PAD_FRACTION, BLUR_KERNEL,
-                        BLUR_KERNEL_SCALE, CUTOUT_DET_MAX_PAD,
-                        CUTOUT_MAX_FRACTION, CUTOUT_ONLY_BBOXES_MAX_PAD,
-                        ENHANCE_MAX_DELTA, MAX_LEVEL, POSTERIZE_MAX_BITS,
-                        ROTATE_MAX_DEGREES, SHEAR_MAX, SMOOTH_KERNEL,
-                        SMOOTH_KERNEL_SCALE, SOLARIZE_ADD_MAX,
-                        SOLARIZE_ADD_THRESHOLD, SOLARIZE_MAX_THRESHOLD,
-                        TRANSLATE_BBOX_MAX_PIXELS, TRANSLATE_MAX_FRACTION,
-                        TRANSLATE_ONLY_BBOXES_MAX_PIXELS)
+from .constants import (
+    BBOX_CUTOUT_MAX_PAD_FRACTION, BLUR_KERNEL, BLUR_KERNEL_SCALE,
+    CUTOUT_DET_MAX_PAD, CUTOUT_MAX_FRACTION, CUTOUT_ONLY_BBOXES_MAX_PAD,
+    ENHANCE_MAX_DELTA, MAX_LEVEL, POSTERIZE_MAX_BITS, ROTATE_MAX_DEGREES,
+    SHEAR_MAX, SMOOTH_KERNEL, SMOOTH_KERNEL_SCALE, SOLARIZE_ADD_MAX,
+    SOLARIZE_ADD_THRESHOLD, SOLARIZE_MAX_THRESHOLD, TRANSLATE_BBOX_MAX_PIXELS,
+    TRANSLATE_MAX_FRACTION, TRANSLATE_ONLY_BBOXES_MAX_PIXELS)
 from .geometry import (rotate90_matrix, rotation_matrix, shear_matrix,
                        translation_matrix)
 from .op_classes import (BBoxCutoutOp, BBoxOnlyOp, CutoutOp, FlipOp,
@@ -314,7 +312,8 @@ _OPS = [
             magnitude=_solarize_addition,
             kind='solarize_add'),
     _in_reference_pixels(
-        CutoutOp('Cutout_Det', _square_of_pad,
+        CutoutOp('Cutout_Det',
+                 _square_of_pad,
                  magnitude=_pad(CUTOUT_DET_MAX_PAD))),
     BBoxCutoutOp('BBox_Cutout',
                  _up_to(BBOX_CUTOUT_MAX_PAD_FRACTION),
@@ -347,6 +346,32 @@ _OPS = [
 
 #: Every op by name, in a fixed order.
 OPS: Dict[str, Op] = {op.name: op for op in _OPS}
+
+
+def register_op(op: Op) -> Op:
+    """Make a new op known by its name to search spaces, replay and export.
+
+    The op object is all there is to write: ``kind`` and ``direction`` say
+    which library transform an export maps it to (a kind no target knows is
+    reported as left out), ``resampling`` and ``has_cv2_kernel`` how the
+    kernel checks compare it. Register it in a module that the configs'
+    ``custom_imports`` load, so that every process (dataloader workers, DDP
+    ranks) has it.
+
+    Args:
+        op (Op): the new op.
+
+    Returns:
+        Op: the op, registered.
+
+    Raises:
+        ValueError: an op of that name exists.
+    """
+    if op.name in OPS:
+        raise ValueError(f'An op called {op.name!r} exists already; give the '
+                         f'new op another name.')
+    OPS[op.name] = op
+    return op
 
 
 def get_op(name: str) -> Op:
