@@ -33,8 +33,8 @@ from .constants import (
     TRANSLATE_MAX_FRACTION, TRANSLATE_ONLY_BBOXES_MAX_PIXELS)
 from .geometry import (rotate90_matrix, rotation_matrix, shear_matrix,
                        translation_matrix)
-from .op_classes import (BBoxCutoutOp, BBoxOnlyOp, CutoutOp, FlipOp,
-                         GeometricOp, Op, PixelOp)
+from .op_classes import FlipOp, GeometricOp, Op, PixelOp
+from .region_ops import BBoxCutoutOp, BBoxOnlyOp, CutoutOp
 
 
 def _linear(level: int, maximum: float) -> float:
