@@ -30,7 +30,7 @@ from ddas_mm.ops.constants import (CUTOUT_DET_MAX_PAD, CUTOUT_MAX_FRACTION,
                                    TRANSLATE_MAX_FRACTION,
                                    ZOPH_REFERENCE_LONG_SIDE)
 from ddas_mm.policy import PolicySchedule
-from ddas_mm.policy.export import export_policy, record_index
+from ddas_mm.export import export_policy, record_index
 from tool_runner import REPO, run_tool
 
 TOOL = 'tools/analysis/export_policy.py'

@@ -18,8 +18,8 @@ import sys
 
 from ddas_mm.fileio import write_atomically
 from ddas_mm.policy import PolicySchedule
-from ddas_mm.policy.export import (DEFAULT_IMG_SHAPES, TARGETS,
-                                   export_policy, format_snippet)
+from ddas_mm.export import (DEFAULT_IMG_SHAPES, TARGETS, export_policy,
+                            format_snippet)
 
 
 def _epoch(text: str):
