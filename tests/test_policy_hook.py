@@ -11,7 +11,8 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from ddas_mm.engine import add_checkpoint_safety_hook
+from ddas_mm.engine import (DDASPolicyHook, DDASReplayHook,
+                            DDASSearchRecordHook, add_checkpoint_safety_hook)
 from test_search_step import one_thread  # noqa: F401 (autouse fixture)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -20,14 +21,19 @@ PLAIN = (dict, list, tuple, str, int, float, bool, type(None), torch.Tensor)
 
 
 class EpochEnds(Hook):
-    """Keeps p at the end of every epoch and the policy file seen at the
-    start of the next one."""
+    """Keeps p at the end of every epoch, the policy file seen at the start
+    of the next one, and which hook DDASPolicyHook chose for each epoch."""
     priority = 'LOWEST'
 
-    def __init__(self):
-        self.policies, self.files = [], []
+    def __init__(self, runner):
+        self.policies, self.files, self.chosen = [], [], []
+        [self.policy_hook] = [
+            hook for hook in runner.hooks
+            if isinstance(hook, DDASPolicyHook)
+        ]
 
     def after_train_epoch(self, runner):
+        self.chosen.append(self.policy_hook.chosen(runner))
         policy = runner.train_loop.policy
         self.policies.append((policy.p_tp.item(), policy.p_o.tolist()))
 
@@ -53,10 +59,30 @@ def search(tmp_path_factory):
     cfg.log_level = 'WARNING'
     add_checkpoint_safety_hook(cfg)  # as tools/train.py does
     runner = Runner.from_cfg(cfg)
-    ends = EpochEnds()
+    ends = EpochEnds(runner)
     runner.register_hook(ends)
     runner.train()
     return cfg.work_dir, ends
+
+
+def test_policy_hook_records_a_search(search):
+    _, ends = search
+    hook = ends.policy_hook
+    assert ends.chosen == [hook.search_hook] * 2
+    assert isinstance(hook.search_hook, DDASSearchRecordHook)
+    assert len(hook.search_hook.schedule) == 2
+
+
+def test_record_hook_refuses_a_retraining(tmp_path):
+    cfg = Config.fromfile(
+        osp.join(REPO, 'tests', 'configs', 'lenet5_fashion-mnist_tiny.py'))
+    cfg.work_dir = str(tmp_path)
+    cfg.log_level = 'WARNING'
+    runner = Runner.from_cfg(cfg)
+    runner.train_loop  # built, as train() builds it
+    with pytest.raises(TypeError, match='name DDASPolicyHook'):
+        DDASSearchRecordHook().before_train(runner)
+    assert isinstance(DDASPolicyHook().chosen(runner), DDASReplayHook)
 
 
 def test_policy_file_every_epoch(search):
@@ -141,3 +167,5 @@ def test_testing_a_searched_checkpoint(search, tmp_path):
     metrics = runner.test()
     assert 'accuracy/top1' in metrics
     assert isinstance(runner._train_loop, dict)  # never built
+    [hook] = [h for h in runner.hooks if isinstance(h, DDASPolicyHook)]
+    assert hook.chosen(runner) is hook.replay_hook

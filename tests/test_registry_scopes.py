@@ -12,6 +12,8 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DDAS_MODULES = [
     ('LOOPS', 'DDASSearchLoop'),
     ('HOOKS', 'DDASPolicyHook'),
+    ('HOOKS', 'DDASSearchRecordHook'),
+    ('HOOKS', 'DDASReplayHook'),
     ('HOOKS', 'WeightsOnlyCheckpointHook'),
     ('TRANSFORMS', 'DynamicDDASAugment'),
     ('DATASETS', 'ProxySplit'),

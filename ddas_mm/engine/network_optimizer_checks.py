@@ -4,6 +4,8 @@ import logging
 from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper
 
+from .runner_internals import accumulative_counts
+
 
 def check_search_optimizer(optim_wrapper) -> None:
     """Refuse optimizer wrappers the one-step meta-gradient cannot use.
@@ -24,10 +26,10 @@ def check_search_optimizer(optim_wrapper) -> None:
             f'DDASSearchLoop updates the network with one optimizer '
             f'wrapper; got {type(optim_wrapper).__name__}. Configure a '
             f'single optim_wrapper.')
-    if optim_wrapper._accumulative_counts != 1:
+    if accumulative_counts(optim_wrapper) != 1:
         raise ValueError(
             f'DDASSearchLoop needs accumulative_counts=1 (got '
-            f'{optim_wrapper._accumulative_counts}): every step updates '
+            f'{accumulative_counts(optim_wrapper)}): every step updates '
             f'the network and then takes the validation gradient at the '
             f'updated weights. Use a larger batch size instead.')
 

@@ -10,6 +10,7 @@ from mmengine.logging import print_log
 
 from ddas_mm.argument_checks import is_count
 from ddas_mm.ops import SearchSpace
+from .runner_internals import diff_rank_seed
 
 
 def positive_int(value, name: str, hint: str) -> int:
@@ -62,9 +63,9 @@ def build_policy_dataloader(runner, policy_dataloader):
     Returns:
         DataLoader: a non-empty dataloader.
     """
-    diff_rank_seed = runner._randomness_cfg.get('diff_rank_seed', False)
-    dataloader = runner.build_dataloader(
-        policy_dataloader, seed=runner.seed, diff_rank_seed=diff_rank_seed)
+    dataloader = runner.build_dataloader(policy_dataloader,
+                                         seed=runner.seed,
+                                         diff_rank_seed=diff_rank_seed(runner))
     if len(dataloader) == 0:
         raise ValueError(
             f'DDASSearchLoop: the policy dataloader is empty (dataset of '
@@ -75,9 +76,11 @@ def build_policy_dataloader(runner, policy_dataloader):
 
 
 def warn_without_policy_hook(hooks) -> None:
-    """Warn when no ``DDASPolicyHook`` is among the runner's hooks (looked
-    up by name: the hook's module imports the loop's)."""
-    if not any(type(hook).__name__ == 'DDASPolicyHook' for hook in hooks):
+    """Warn when no ``DDASPolicyHook`` (or ``DDASSearchRecordHook``) is
+    among the runner's hooks (looked up by name: the hooks' modules import
+    the loop's)."""
+    recorders = ('DDASPolicyHook', 'DDASSearchRecordHook')
+    if not any(type(hook).__name__ in recorders for hook in hooks):
         print_log(
             "DDASSearchLoop: no DDASPolicyHook, so the searched policy "
             "is not written anywhere; add custom_hooks = "

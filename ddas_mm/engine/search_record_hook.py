@@ -1,0 +1,131 @@
+"""DDASSearchRecordHook: the record of a DDAS search.
+
+It records the policy at the end of every search epoch (paper §3.5.4,
+Algorithm 1 line 15), writes ``<work_dir>/ddas_policy.json`` after each
+epoch and ``ddas_policy.png`` at the end, logs the most likely ops, and keeps
+the search's state in checkpoints so that a resumed search continues
+exactly. Configs name ``DDASPolicyHook``, which uses this hook in a search.
+"""
+import os.path as osp
+from typing import Optional
+
+from mmengine.dist import is_main_process
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+
+from ddas_mm.policy import PolicySchedule
+from ddas_mm.visualization import plot_policy
+from .runner_internals import is_resuming
+from .search_loop import DDASSearchLoop
+
+CHECKPOINT_KEY = 'ddas_search'
+
+
+@HOOKS.register_module()
+class DDASSearchRecordHook(Hook):
+    """Record the policy of a DDAS search, epoch by epoch.
+
+    Args:
+        interval (int): log p_tp and the most likely ops every ``interval``
+            iterations (and at every epoch's end). Defaults to 50.
+        top_k (int): how many of the most likely ops to log. Defaults to 3.
+        filename (str): the policy file, in the work dir. Defaults to
+            ``ddas_policy.json``; the plot gets the same name with ``.png``.
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self,
+                 interval: int = 50,
+                 top_k: int = 3,
+                 filename: str = 'ddas_policy.json'):
+        self.interval = interval
+        self.top_k = top_k
+        self.filename = filename
+        self.schedule: Optional[PolicySchedule] = None
+
+    @staticmethod
+    def _loop(runner) -> DDASSearchLoop:
+        loop = runner.train_loop
+        if not isinstance(loop, DDASSearchLoop):
+            raise TypeError(
+                f'DDASSearchRecordHook records a DDASSearchLoop, but this '
+                f'run trains with {type(loop).__name__}: name DDASPolicyHook '
+                f'in custom_hooks, which replays a policy in a retraining.')
+        return loop
+
+    def _new_schedule(self, runner, loop: DDASSearchLoop) -> PolicySchedule:
+        meta = dict(
+            config=runner.cfg.filename or '',
+            num_policies=loop.num_policies,
+            init_tp=loop.init_tp,
+            seed=runner.seed)
+        return PolicySchedule(loop.space, meta)
+
+    def _top_ops_text(self, loop: DDASSearchLoop) -> str:
+        p_o = loop.policy.p_o.detach()
+        labels = loop.space.labels()
+        top = ', '.join(f'{labels[i]} {p_o[i]:.4f}'
+                        for i in loop.policy.top_ops(self.top_k).tolist())
+        return (f'p_tp {loop.policy.p_tp.item():.4f}, top ops: {top} '
+                f'(uniform {1 / len(p_o):.4f})')
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Restore alpha, the policy optimizers and the epoch records."""
+        if not is_resuming(runner):
+            return
+        if CHECKPOINT_KEY not in checkpoint:
+            raise ValueError(
+                f'The checkpoint has no DDAS search state ("{CHECKPOINT_KEY}"'
+                f'): it was not saved by a search with DDASPolicyHook, so '
+                f'the search cannot be resumed from it. Start a new search '
+                f'or load its weights with load_from instead of resume.')
+        loop = self._loop(runner)
+        state = checkpoint[CHECKPOINT_KEY]
+        loop.load_policy_state_dict(state['loop'])
+        self.schedule = self._new_schedule(runner, loop)
+        for record in state['epochs']:
+            self.schedule.append(record['p_tp'], record['p_o'])
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Store alpha, the policy optimizers and the epoch records."""
+        checkpoint[CHECKPOINT_KEY] = dict(
+            loop=self._loop(runner).policy_state_dict(),
+            epochs=self.schedule.to_dict()['epochs'])
+
+    def before_train(self, runner) -> None:
+        """Start the records, unless restored from a checkpoint."""
+        loop = self._loop(runner)
+        if self.schedule is None:
+            self.schedule = self._new_schedule(runner, loop)
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
+                         outputs=None) -> None:
+        if self.every_n_train_iters(runner, self.interval):
+            runner.logger.info(f'DDAS iter {runner.iter + 1}: '
+                               f'{self._top_ops_text(self._loop(runner))}')
+
+    def after_train_epoch(self, runner) -> None:
+        """Record the policy at the end of this search epoch and write it."""
+        loop = self._loop(runner)
+        self.schedule.append(loop.policy.p_tp.detach(),
+                             loop.policy.p_o.detach())
+        path = osp.join(runner.work_dir, self.filename)
+        if is_main_process():
+            self.schedule.dump(path)
+        runner.logger.info(
+            f'DDAS epoch {runner.epoch + 1}: {self._top_ops_text(loop)}; '
+            f'{loop.num_skipped} policy steps skipped so far; policy written '
+            f'to {path}')
+
+    def after_train(self, runner) -> None:
+        """Plot the searched policy next to the policy file."""
+        if not len(self.schedule) or not is_main_process():
+            return
+        path = osp.join(runner.work_dir,
+                        osp.splitext(self.filename)[0] + '.png')
+        plot_policy(self.schedule, path)
+        runner.logger.info(f'DDAS policy plotted to {path}')
