@@ -14,7 +14,7 @@ from .mapping import (ExportTarget, Mapping, cutout_side, flip, identity, num,
 _RANDOM_SIGN = dict(reversal_prob=POSITIVE_SIGN_PROB)
 
 # How mmdet 3.3's geometric transforms move instance masks unlike ours
-# (tests/test_ops_masks.py measures the first).
+# (tests/ops/test_ops_masks.py measures the first).
 POLYGON_ROTATION = (
     "mmdet's Rotate turns PolygonMasks the other way than the image (a "
     'test object rotated by 12 deg keeps an IoU of 0.24 with its pixels): '

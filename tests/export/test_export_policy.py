@@ -321,7 +321,7 @@ def test_left_out_ops_are_reported_with_their_mass(policies, target):
 
 
 def test_mmdet_mask_differences_are_reported(policies):
-    """Where mmdet moves masks unlike ours (tests/test_ops_masks.py
+    """Where mmdet moves masks unlike ours (tests/ops/test_ops_masks.py
     measures mmdet's Rotate on polygons), the report says so, per op."""
     report = export_policy(PolicySchedule.load(policies['mmdet']),
                            'mmdet').report

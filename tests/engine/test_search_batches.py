@@ -16,8 +16,9 @@ from mmpretrain.structures import DataSample
 from ddas_mm.engine.batch_augment import augment_batch, batch_on_device
 from ddas_mm.ops import SearchSpace
 from ddas_mm.ops.constants import TRANSLATE_BBOX_MAX_PIXELS
+from tool_runner import REPO
 
-CONFIGS = osp.join(osp.dirname(__file__), 'configs')
+CONFIGS = osp.join(REPO, 'tests', 'configs')
 
 
 def _detection_sample(boxes, labels, box_type=HorizontalBoxes):

@@ -8,13 +8,12 @@ import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
-from mmpretrain.models import ImageClassifier
-from mmpretrain.registry import MODELS
 
 from ddas_mm.policy import DDASPolicy
-from test_search_step import one_thread  # noqa: F401 (autouse fixture)
+from search_models import ScaledLossClassifier
+from tool_runner import REPO
 
-CONFIG = osp.join(osp.dirname(__file__), 'configs', 'search_lenet5_tiny.py')
+CONFIG = osp.join(REPO, 'tests', 'configs', 'search_lenet5_tiny.py')
 
 
 def _runner(tmp_path, **train_cfg):
@@ -74,25 +73,6 @@ def test_policy_arguments():
     assert draws.shape == (1000, 3)
     counts = torch.bincount(draws.flatten(), minlength=5)
     assert counts.min() > 500  # uniform, 600 expected each
-
-
-@MODELS.register_module(force=True)
-class ScaledLossClassifier(ImageClassifier):
-    """An ImageClassifier whose loss is multiplied by a factor (NaN, 0) in
-    chosen forward passes: ``factors = {call index: factor}``."""
-
-    factors = {}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.calls = 0
-
-    def loss(self, inputs, data_samples):
-        losses = super().loss(inputs, data_samples)
-        if self.calls in self.factors:
-            losses['loss'] = losses['loss'] * self.factors[self.calls]
-        self.calls += 1
-        return losses
 
 
 class History(Hook):

@@ -13,9 +13,9 @@ from ddas_mm.datasets import DynamicDDASAugment
 from ddas_mm.ops import OPS, PixelOp, register_op
 from ddas_mm.policy import PolicySchedule
 from ddas_mm.export import export_policy
-from test_search_step import one_thread  # noqa: F401 (autouse fixture)
+from tool_runner import REPO
 
-CONFIG = osp.join(osp.dirname(__file__), 'configs', 'search_lenet5_tiny.py')
+CONFIG = osp.join(REPO, 'tests', 'configs', 'search_lenet5_tiny.py')
 
 
 class Darken:

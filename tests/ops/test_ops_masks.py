@@ -12,7 +12,6 @@ import torch
 from mmdet.datasets import transforms as mmdet_transforms
 from mmdet.structures.mask import PolygonMasks
 from pycocotools import mask as mask_utils
-from test_ops_common import one_thread  # noqa: F401 (autouse fixture)
 
 from ddas_mm.ops import OPS, PRESETS, apply_op
 from ddas_mm.ops.polygons import rasterise, trace

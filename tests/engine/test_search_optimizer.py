@@ -6,10 +6,10 @@ import pytest
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.runner import Runner
+from tool_runner import REPO
 
-from test_search_step import one_thread  # noqa: F401 (autouse fixture)
 
-CONFIG = osp.join(osp.dirname(__file__), 'configs', 'search_lenet5_tiny.py')
+CONFIG = osp.join(REPO, 'tests', 'configs', 'search_lenet5_tiny.py')
 
 
 class WarningCollector(logging.Handler):

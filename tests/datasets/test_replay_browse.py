@@ -11,8 +11,8 @@ from ddas_mm.ops import SearchSpace
 from ddas_mm.policy import PolicySchedule
 from ddas_mm.testing import make_coco_detection_set
 from ddas_mm.testing.toy_data import FASHION_MNIST_CLASSES
+from tool_runner import REPO
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BANNER = 18
 
 

@@ -8,7 +8,6 @@ gradient of Eq. 15-17, both recomputed here from the batches the step saw.
 import copy
 import os.path as osp
 
-import pytest
 import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
@@ -19,8 +18,9 @@ from ddas_mm.datasets.endless_loader import EndlessLoader
 from ddas_mm.policy.randomness import op_generator, policy_generator
 from ddas_mm.policy import DDASPolicy
 from ddas_mm.testing import make_coco_detection_set
+from tool_runner import REPO
 
-CONFIGS = osp.join(osp.dirname(__file__), 'configs')
+CONFIGS = osp.join(REPO, 'tests', 'configs')
 
 
 class StepRecorder(Hook):
@@ -152,13 +152,3 @@ def test_retinanet_step(tmp_path):
     _check_step(runner, recorder, torch.optim.SGD,
                 dict(lr=0.01, momentum=0.9, weight_decay=1e-4))
     assert {'loss_cls', 'loss_bbox', 'loss_aug2'} <= set(recorder.outputs)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models gain nothing from threads; on a busy machine OpenMP
-    threads waiting for each other make them many times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)

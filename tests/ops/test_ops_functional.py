@@ -5,8 +5,7 @@ import math
 import pytest
 import torch
 from mmpretrain.datasets.transforms.auto_augment import RANDAUG_POLICIES
-from test_ops_common import one_thread  # noqa: F401 (autouse fixture)
-from test_ops_common import random_boxes, random_image
+from ops_samples import random_boxes, random_image
 
 from ddas_mm.ops import OPS, apply_op
 

@@ -1,17 +1,5 @@
-"""Helpers shared by the ops tests (no tests of its own)."""
-import pytest
+"""Random images and boxes for the ops tests."""
 import torch
-
-
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    """Run a test module with one torch thread: the ops tests run many calls
-    on small images, where a second thread costs more than it saves (several
-    times the run time on a loaded machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def random_image(*shape, seed=0):

@@ -13,9 +13,8 @@ from mmengine.runner import Runner
 
 from ddas_mm.engine import (DDASPolicyHook, DDASReplayHook,
                             DDASSearchRecordHook, add_checkpoint_safety_hook)
-from test_search_step import one_thread  # noqa: F401 (autouse fixture)
+from tool_runner import REPO
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO, 'tests', 'configs', 'search_lenet5_tiny.py')
 PLAIN = (dict, list, tuple, str, int, float, bool, type(None), torch.Tensor)
 

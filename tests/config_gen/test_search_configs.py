@@ -10,9 +10,9 @@ from mmengine.runner import Runner
 
 from ddas_mm.testing import fashion_mnist_root, make_coco_detection_set
 from ddas_mm.testing.toy_data import FASHION_MNIST_CLASSES
-from test_search_step import one_thread  # noqa: F401 (autouse fixture)
+from tool_runner import REPO
 
-CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+CONFIGS = osp.join(REPO,
                    'configs', 'ddas')
 
 

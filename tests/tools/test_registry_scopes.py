@@ -1,12 +1,12 @@
 """Configs of both MM codebases import ddas_mm and find its modules."""
 import json
-import os.path as osp
 import subprocess
 import sys
 
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from tool_runner import REPO
+
 
 # (registry name, type) of every module ddas_mm registers for configs.
 DDAS_MODULES = [
@@ -26,6 +26,7 @@ PROBE = '''
 import importlib, json, sys
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
+from tool_runner import REPO
 cfg_path, scope, modules = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 assert 'ddas_mm' not in sys.modules
 cfg = Config.fromfile(cfg_path)

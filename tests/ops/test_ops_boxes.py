@@ -7,8 +7,7 @@ import pytest
 import torch
 from mmdet.datasets import transforms as mmdet_transforms
 from mmdet.structures.bbox import HorizontalBoxes
-from test_ops_common import one_thread  # noqa: F401 (autouse fixture)
-from test_ops_common import random_boxes, random_image
+from ops_samples import random_boxes, random_image
 
 from ddas_mm.ops import OPS, apply_op
 

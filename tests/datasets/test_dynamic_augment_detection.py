@@ -34,7 +34,7 @@ OBJECT = 200  # a moved mask pixel above this is object (fill value is 128)
 # uncovered pixels next to it (object / background edges blend to 127.5).
 FILL = 128
 # Two ops in a row on objects about 56 pixels wide: each moves the mask by
-# the nearest pixel and blurs the image's edges (tests/test_ops_masks.py
+# the nearest pixel and blurs the image's edges (tests/ops/test_ops_masks.py
 # holds one op to 0.9).
 MIN_IOU = 0.85
 TOLERANCE = 1.5  # px: bilinear resampling blurs edges by about a pixel

@@ -13,10 +13,10 @@ from mmengine.hooks import Hook
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import OPTIM_WRAPPERS
 from mmengine.runner import Runner
-from test_search_bad_input import ScaledLossClassifier
-from test_search_step import one_thread  # noqa: F401 (autouse fixture)
+from search_models import ScaledLossClassifier
+from tool_runner import REPO
 
-CONFIG = osp.join(osp.dirname(__file__), 'configs', 'search_lenet5_tiny.py')
+CONFIG = osp.join(REPO, 'tests', 'configs', 'search_lenet5_tiny.py')
 
 
 @OPTIM_WRAPPERS.register_module(force=True)

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image, ImageEnhance, ImageFilter, ImageOps
-from test_ops_common import one_thread  # noqa: F401 (autouse fixture)
 
 from ddas_mm.ops import OPS, apply_op
 from ddas_mm.ops.constants import (BLUR_KERNEL, BLUR_KERNEL_SCALE,

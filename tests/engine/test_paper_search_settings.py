@@ -1,6 +1,6 @@
 """The shipped search configs carry the paper's search settings (§4.2-4.4).
 
-Each config here is run for a step elsewhere (tests/test_search_configs.py)
+Each config here is run for a step elsewhere (tests/config_gen/test_search_configs.py)
 where small real data can stand in for its dataset; this checks the values
 the paper states, which a run on stand-in data cannot see.
 """
@@ -8,8 +8,9 @@ import os.path as osp
 
 import pytest
 from mmengine.config import Config
+from tool_runner import REPO
 
-CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+CONFIGS = osp.join(REPO,
                    'configs', 'ddas')
 
 # config: (dataset type, proxy split, classes, epochs, train batch,
