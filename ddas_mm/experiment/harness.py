@@ -15,9 +15,11 @@ An experiment file is an mmengine config with these keys:
   the ``DynamicDDASAugment``.
 
 Paths in the file are relative to the directory the tool runs in, as the
-paths of ``tools/train.py``. Every run goes through ``tools/train.py`` and
-``tools/test.py`` (``tools/dist_train.sh`` / ``dist_test.sh`` with several
-processes) in a process of its own: trained, tested on the test set, and
+paths of ``tools/train.py``. Every run goes through the entry points of
+``tools/train.py`` and ``tools/test.py`` (``python -m ddas_mm.tools.train``,
+under torchrun with several processes, as ``tools/dist_train.sh``), so it
+works where ddas_mm is installed as a package, in a process of its own:
+trained, tested on the test set, and
 tested again on its own training data without augmentation (the training
 pipeline's dataset with the test pipeline), which tells how far each arm
 fits its training set. Its ``result.json`` is the record that it finished,
@@ -42,7 +44,6 @@ from ddas_mm.policy import PolicySchedule
 from .arms import (WITHOUT_RANDOM_TRANSFORMS, arm_transforms, check_arm,
                    replays_the_search)
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 REQUIRED = {'search': str, 'retrain': str, 'arms': list, 'seeds': list,
             'metric': str}
 OPTIONAL = {'search_cfg_options': dict, 'retrain_cfg_options': dict,
@@ -243,23 +244,29 @@ class Experiment:
 
 
 class ToolLauncher:
-    """Runs tools/train.py and tools/test.py as a user would.
+    """Runs the training and testing entry points as a user would.
 
     Args:
-        gpus (int): processes per run; more than 1 goes through
-            tools/dist_train.sh and tools/dist_test.sh (torchrun).
+        gpus (int): processes per run; more than 1 start under torchrun
+            (``--launcher pytorch``), as ``tools/dist_train.sh`` and
+            ``dist_test.sh`` do, on the port in ``PORT`` (29500 unless set).
         env (dict, optional): more environment variables for the tools.
     """
 
     def __init__(self, gpus: int = 1, env: Optional[dict] = None):
         self.gpus = gpus
-        self.env = dict(os.environ, PYTHON=sys.executable, **(env or {}))
+        self.env = dict(os.environ, **(env or {}))
 
     def _command(self, tool: str, *args) -> List[str]:
+        module = ['-m', f'ddas_mm.tools.{tool}']
         if self.gpus > 1:
-            return ['bash', osp.join(REPO, 'tools', f'dist_{tool}.sh'),
-                    args[0], str(self.gpus), *args[1:]]
-        return [sys.executable, osp.join(REPO, 'tools', f'{tool}.py'), *args]
+            return [
+                sys.executable, '-m', 'torch.distributed.run',
+                f'--nproc_per_node={self.gpus}', '--master_addr=127.0.0.1',
+                f'--master_port={self.env.get("PORT", "29500")}', *module,
+                *args, '--launcher', 'pytorch'
+            ]
+        return [sys.executable, *module, *args]
 
     def run(self, tool: str, *args, log: str) -> None:
         """Run a tool, its output into ``log``; raise if it fails."""
