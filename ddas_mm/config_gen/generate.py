@@ -16,6 +16,7 @@ from ddas_mm.ops import PRESETS
 from ddas_mm.policy import defaults
 from ddas_mm.config_text import Code, config_text
 from . import pipeline_rules as rules
+from .schedules import base_epochs, stretched_schedulers
 from .source import ConfigError, ConfigSource
 
 TASKS = {'mmdet': 'detection', 'mmpretrain': 'classification'}
@@ -30,8 +31,6 @@ TASK_DEFAULTS = {
 CIFAR_MAX_SIDE = 64
 # Dataset wrappers whose inner dataset the proxy split takes instead.
 UNWRAPPED = ('RepeatDataset', 'ClassBalancedDataset')
-# Scheduler fields counted in epochs, stretched to the search's length.
-EPOCH_FIELDS = ('begin', 'end', 'T_max')
 # The authors' p_tp smoothing in retraining (process_npy.py, F_s = 6).
 SMOOTH = 6
 
@@ -121,40 +120,6 @@ def _check_optimizer(source: ConfigSource, sgd_lr: Optional[float]) -> None:
             f'the retraining config keeps {kind}.')
 
 
-def _base_epochs(source: ConfigSource) -> int:
-    train_cfg = source.cfg.get('train_cfg', {})
-    kind = train_cfg.get('type', 'EpochBasedTrainLoop')
-    if (kind != 'EpochBasedTrainLoop' or not train_cfg.get('by_epoch', True)
-            or 'max_epochs' not in train_cfg):
-        raise source.error(
-            f'training is not by epochs (train_cfg {dict(train_cfg)}): the '
-            'search runs epochs and records the policy after each.',
-            r'train_cfg\s*=',
-            "train by epochs: train_cfg=dict(type='EpochBasedTrainLoop', "
-            'max_epochs=...).')
-    return train_cfg['max_epochs']
-
-
-def _stretched_schedulers(schedulers, factor: float) -> list:
-    """The config's parameter schedulers, their epoch counts scaled to the
-    search's length (iteration-counted ones, e.g. warm-ups, kept)."""
-    if isinstance(schedulers, dict):
-        schedulers = [schedulers]
-    stretched = []
-    for scheduler in schedulers or []:
-        scheduler = scheduler.to_dict()
-        if scheduler.get('by_epoch', True):
-            for field in EPOCH_FIELDS:
-                if field in scheduler:
-                    scheduler[field] = round(scheduler[field] * factor)
-            if 'milestones' in scheduler:
-                scheduler['milestones'] = [
-                    round(m * factor) for m in scheduler['milestones']
-                ]
-        stretched.append(scheduler)
-    return stretched
-
-
 def _preset(task: str, train_pipeline: List[dict]) -> str:
     if task == 'detection':
         return 'coco'
@@ -232,8 +197,8 @@ def _search_config(facts: ConfigFacts, num_train: int, num_val: int,
               '_delete_=True))')),
         ('train_cfg', train_cfg),
         ('param_scheduler',
-         _stretched_schedulers(cfg.get('param_scheduler'),
-                               epochs / facts.base_epochs)),
+         stretched_schedulers(cfg.get('param_scheduler'),
+                              epochs / facts.base_epochs)),
         # The user's own hooks are for the final model; the search trains a
         # network it throws away (and a pipeline-switching hook would
         # replace S_train's pipeline).
@@ -401,7 +366,7 @@ def _facts(source: ConfigSource, task: str, preset: Optional[str],
         keys=keys,
         train_pipeline=train_pipeline,
         test_pipeline=[t.to_dict() for t in test_pipeline],
-        base_epochs=_base_epochs(source),
+        base_epochs=base_epochs(source),
         preset=preset or _preset(task, train_pipeline),
         channel_order=channel_order,
         base=base)
