@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from mmdet.datasets import CocoDataset
 from mmengine.dataset import BaseDataset
-from mmengine.registry import init_default_scope
+from mmengine.registry import DefaultScope, init_default_scope
 from mmpretrain.datasets import FashionMNIST
 
 from ddas_mm.datasets import ProxySplit
@@ -13,10 +13,12 @@ from ddas_mm.testing.toy_data import FASHION_MNIST_CLASSES
 
 @pytest.fixture(scope='module')
 def fashion():
-    # mmpretrain 1.2's MNIST datasets pick the file by test_mode, not split.
-    return FashionMNIST(
-        data_root=fashion_mnist_root(), data_prefix='', test_mode=True,
-        download=False, pipeline=[dict(type='PackInputs')])
+    # mmpretrain 1.2's MNIST datasets pick the file by test_mode, not split;
+    # its transforms are found in its scope, whatever an earlier test set.
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return FashionMNIST(
+            data_root=fashion_mnist_root(), data_prefix='', test_mode=True,
+            download=False, pipeline=[dict(type='PackInputs')])
 
 
 def _split(dataset, split, **kwargs):
