@@ -31,6 +31,9 @@ from ddas_mm.config_gen.source import ConfigSource
 from ddas_mm.testing import load_fashion_mnist, make_coco_detection_set
 from tool_runner import run_tool, train
 
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
+
 DETECTORS = {
     'fcos': 'mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py',
     'atss': 'mmdet::atss/atss_r50_fpn_1x_coco.py',

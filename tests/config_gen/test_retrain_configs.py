@@ -16,6 +16,9 @@ from ddas_mm.policy import PolicySchedule
 from ddas_mm.testing import fashion_mnist_root
 from tool_runner import REPO, train
 
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
+
 CONFIGS = osp.join(REPO, 'configs', 'ddas')
 # F_s of the authors' process_npy.py (`l = 6`), for the paper's settings.
 AUTHORS_SMOOTHING = 6

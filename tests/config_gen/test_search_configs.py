@@ -12,6 +12,9 @@ from ddas_mm.testing import fashion_mnist_root, make_coco_detection_set
 from ddas_mm.testing.toy_data import FASHION_MNIST_CLASSES
 from tool_runner import REPO
 
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
+
 CONFIGS = osp.join(REPO,
                    'configs', 'ddas')
 

@@ -28,8 +28,12 @@ OPS = {
     'Rotate90': lambda x: np.rot90(x, 1),  # counter-clockwise
 }
 NUM_SAMPLES = 16
-pytestmark = pytest.mark.filterwarnings(
-    'ignore::DeprecationWarning:mmpretrain.datasets.mnist')
+# Each test here trains (slow).
+pytestmark = [
+    pytest.mark.filterwarnings(
+        'ignore::DeprecationWarning:mmpretrain.datasets.mnist'),
+    pytest.mark.slow
+]
 
 
 @pytest.fixture(scope='module', autouse=True)

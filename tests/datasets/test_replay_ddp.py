@@ -4,9 +4,13 @@ torchrun, gloo)."""
 import json
 import os.path as osp
 
+import pytest
 from ddas_mm.ops import SearchSpace
 from ddas_mm.policy import PolicySchedule
 from tool_runner import REPO, dist_train
+
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
 
 CONFIG = osp.join(REPO, 'tests', 'configs', 'replay_lenet5_ddp.py')
 # The recorder hook's module lives in tests/configs.

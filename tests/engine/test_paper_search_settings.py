@@ -1,7 +1,8 @@
 """The shipped search configs carry the paper's search settings (§4.2-4.4).
 
-Each config here is run for a step elsewhere (tests/config_gen/test_search_configs.py)
-where small real data can stand in for its dataset; this checks the values
+Each config here is run for a step elsewhere
+(tests/config_gen/test_search_configs.py) where small real data can stand in
+for its dataset; this checks the values
 the paper states, which a run on stand-in data cannot see.
 """
 import os.path as osp

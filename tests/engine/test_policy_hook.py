@@ -15,6 +15,9 @@ from ddas_mm.engine import (DDASPolicyHook, DDASReplayHook,
                             DDASSearchRecordHook, add_checkpoint_safety_hook)
 from tool_runner import REPO
 
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
+
 CONFIG = osp.join(REPO, 'tests', 'configs', 'search_lenet5_tiny.py')
 PLAIN = (dict, list, tuple, str, int, float, bool, type(None), torch.Tensor)
 

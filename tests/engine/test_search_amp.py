@@ -8,6 +8,7 @@ unscaling before the update and the scaler's skip on inf run as on a GPU.
 import os.path as osp
 
 import torch
+import pytest
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
@@ -15,6 +16,9 @@ from mmengine.registry import OPTIM_WRAPPERS
 from mmengine.runner import Runner
 from search_models import ScaledLossClassifier
 from tool_runner import REPO
+
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
 
 CONFIG = osp.join(REPO, 'tests', 'configs', 'search_lenet5_tiny.py')
 

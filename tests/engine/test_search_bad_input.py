@@ -13,6 +13,9 @@ from ddas_mm.policy import DDASPolicy
 from search_models import ScaledLossClassifier
 from tool_runner import REPO
 
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
+
 CONFIG = osp.join(REPO, 'tests', 'configs', 'search_lenet5_tiny.py')
 
 

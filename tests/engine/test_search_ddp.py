@@ -12,7 +12,11 @@ import json
 import os.path as osp
 
 import numpy as np
+import pytest
 from tool_runner import REPO, dist_train, train
+
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
 
 CONFIG = osp.join(REPO, 'tests', 'configs', 'search_lenet5_ddp.py')
 # The recorder hook's module lives in tests/configs.

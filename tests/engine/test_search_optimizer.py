@@ -8,6 +8,9 @@ from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 from tool_runner import REPO
 
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
+
 
 CONFIG = osp.join(REPO, 'tests', 'configs', 'search_lenet5_tiny.py')
 

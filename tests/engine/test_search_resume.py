@@ -4,7 +4,11 @@ import json
 import os.path as osp
 
 import torch
+import pytest
 from tool_runner import REPO, train
+
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
 
 CONFIG = osp.join(REPO, 'tests', 'configs', 'search_lenet5_tiny.py')
 

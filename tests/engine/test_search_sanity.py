@@ -9,8 +9,12 @@ import os.path as osp
 
 import numpy as np
 
+import pytest
 from ddas_mm.policy import PolicySchedule
 from tool_runner import REPO, train
+
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
 
 CONFIG = osp.join(REPO, 'configs', 'ddas',
                   'lenet5_fashion-mnist-rot90_search.py')

@@ -9,6 +9,7 @@ import copy
 import os.path as osp
 
 import torch
+import pytest
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
@@ -19,6 +20,9 @@ from ddas_mm.policy.randomness import op_generator, policy_generator
 from ddas_mm.policy import DDASPolicy
 from ddas_mm.testing import make_coco_detection_set
 from tool_runner import REPO
+
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
 
 CONFIGS = osp.join(REPO, 'tests', 'configs')
 

@@ -27,6 +27,9 @@ from ddas_mm.ops import SearchSpace
 from ddas_mm.policy import PolicySchedule
 from tool_runner import REPO
 
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
+
 TOOL = osp.join(REPO, 'tools', 'analysis', 'compare_policies.py')
 EXPERIMENT = osp.join('tests', 'configs', 'experiment_tiny.py')
 OPS = ('Invert', 'FlipLR', 'FlipUD', 'Rotate90')

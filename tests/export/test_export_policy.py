@@ -33,6 +33,9 @@ from ddas_mm.policy import PolicySchedule
 from ddas_mm.export import export_policy, record_index
 from tool_runner import REPO, run_tool
 
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
+
 TOOL = 'tools/analysis/export_policy.py'
 PRESETS = {'mmpretrain': 'cifar', 'mmdet': 'coco'}
 P_TP = (0.3, 0.7, 0.55)

@@ -8,9 +8,13 @@ import os.path as osp
 
 import torch
 
+import pytest
 from ddas_mm.policy import PolicySchedule
 from ddas_mm.testing import make_coco_detection_set
 from tool_runner import REPO, train
+
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
 
 SEARCH = osp.join(REPO, 'tests', 'configs', 'search_mask-rcnn_tiny.py')
 RETRAIN = osp.join(REPO, 'configs', 'ddas',

@@ -15,6 +15,9 @@ from ddas_mm.policy import PolicySchedule
 from ddas_mm.export import export_policy
 from tool_runner import REPO
 
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
+
 CONFIG = osp.join(REPO, 'tests', 'configs', 'search_lenet5_tiny.py')
 
 

@@ -2,7 +2,11 @@
 import os.path as osp
 
 import torch
+import pytest
 from tool_runner import REPO, dist_train
+
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
 
 TINY_CONFIG = osp.join(REPO, 'tests', 'configs',
                        'lenet5_fashion-mnist_tiny.py')

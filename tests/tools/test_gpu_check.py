@@ -3,7 +3,11 @@ on the CPU too (--device cpu --quick) so that it never rots."""
 import re
 import sys
 
+import pytest
 from tool_runner import run_tool
+
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
 
 
 def test_quick_cpu_run_passes_every_check():

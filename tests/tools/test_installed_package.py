@@ -8,9 +8,13 @@ import subprocess
 import sys
 import sysconfig
 
+import pytest
 from mmengine.config import Config
 
 from tool_runner import REPO
+
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
 
 
 def _run(command, cwd, timeout=600):

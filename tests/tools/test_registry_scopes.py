@@ -7,6 +7,9 @@ import pytest
 
 from tool_runner import REPO
 
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
+
 
 # (registry name, type) of every module ddas_mm registers for configs.
 DDAS_MODULES = [

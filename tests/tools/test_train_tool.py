@@ -10,6 +10,9 @@ import torch
 from tool_runner import REPO, run_tool
 from tool_runner import train as train_tool
 
+# Each test here trains, or runs a tool in a subprocess.
+pytestmark = pytest.mark.slow
+
 TINY_CONFIG = osp.join(REPO, 'tests', 'configs',
                        'lenet5_fashion-mnist_tiny.py')
 
