@@ -29,7 +29,6 @@ PROBE = '''
 import importlib, json, sys
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
-from tool_runner import REPO
 cfg_path, scope, modules = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 assert 'ddas_mm' not in sys.modules
 cfg = Config.fromfile(cfg_path)
