@@ -10,17 +10,11 @@ from mmcv.transforms import BaseTransform
 from mmengine.dist import get_rank
 from mmengine.registry import TRANSFORMS
 
-from ddas_mm.ops import BACKENDS, check_channel_order, kept_instances
+from ddas_mm.ops import BACKENDS, check_channel_order
+from ddas_mm.ops.targets import SEG_IGNORE_LABEL
 from ddas_mm.policy.schedule import PolicySchedule
-from .instance_masks import masks_for_ops, masks_like, select_instances
+from .det_targets import check_results, results_targets, update_results
 from .progress import ReplayProgress
-
-# Per-instance keys kept aligned with the boxes and masks when instances
-# that lost their object are dropped.
-INSTANCE_KEYS = ('gt_bboxes', 'gt_bboxes_labels', 'gt_ignore_flags')
-# Annotations the ops do not transform: they would silently stop matching
-# the image, so the transform refuses them.
-UNSUPPORTED_KEYS = ('gt_keypoints', )
 
 
 @TRANSFORMS.register_module()
@@ -53,10 +47,15 @@ class DynamicDDASAugment(BaseTransform):
     - img (same shape and dtype)
     - gt_bboxes, gt_bboxes_labels, gt_ignore_flags, gt_masks: boxes and
       masks follow the geometric ops (see :mod:`ddas_mm.ops.targets`; masks
-      keep their class, polygons stay polygons), boxes are clipped to the
-      image, polygons cut at its border; an instance whose box is narrower
+      keep their class, polygons stay polygons), polygons are cut at the
+      image border. Boxes follow one rule whatever the ops (see
+      :meth:`~ddas_mm.ops.SearchSpace.apply`): clipped to the image before
+      the first op and after each; an instance whose box is then narrower
       or lower than one pixel, or whose mask is empty, is dropped with its
-      labels, ignore flag and mask.
+      labels, ignore flag and mask. So a box inverted (x2 < x1 or y2 < y1)
+      or of zero size on input is dropped, as mmdet's
+      ``FilterAnnotations`` and ``CocoDataset`` drop boxes under their
+      minimum size, instead of being repaired by some ops and not others.
     - gt_seg_map: moves with the pixels (nearest neighbour); uncovered
       pixels get ``seg_ignore_label``.
 
@@ -66,8 +65,13 @@ class DynamicDDASAugment(BaseTransform):
       the sample was not augmented). Add ``'ddas_ops'`` to ``meta_keys`` of
       ``PackDetInputs`` / ``PackInputs`` to keep it in the metainfo.
 
-    Keypoints are not transformed by the ops; results carrying them are
-    refused.
+    Every sample is checked first, whether it is augmented or not, and
+    nothing of it changes unless the check passes
+    (:func:`~ddas_mm.datasets.det_targets.check_results`): ``img`` must be
+    there; boxes (N, 4) xyxy of finite values; labels, ignore flags and
+    masks one per box; masks and maps of the image's size. Keypoints and
+    panoptic maps, which the ops do not move, are refused. The error names
+    the sample (its ``img_path``), the key and the fix.
 
     Args:
         policy (str): the policy file written by the search
@@ -89,7 +93,7 @@ class DynamicDDASAugment(BaseTransform):
             (the paper's Table 5); p_o as ``replay`` says.
         seg_ignore_label (int): the label the geometric ops give uncovered
             pixels of ``gt_seg_map`` (mmdet's transforms' argument of that
-            name). Defaults to 255.
+            name). Defaults to ``SEG_IGNORE_LABEL``, mmdet's 255.
     """
 
     def __init__(self,
@@ -99,7 +103,7 @@ class DynamicDDASAugment(BaseTransform):
                  backend: Optional[str] = None,
                  replay: str = 'dynamic',
                  p_tp: Optional[float] = None,
-                 seg_ignore_label: int = 255):
+                 seg_ignore_label: int = SEG_IGNORE_LABEL):
         check_channel_order(channel_order)
         if backend not in (None, ) + BACKENDS:
             raise ValueError(f'backend must be None or one of {BACKENDS}, '
@@ -186,13 +190,7 @@ class DynamicDDASAugment(BaseTransform):
         Returns:
             dict: the results, augmented in place.
         """
-        present = [k for k in UNSUPPORTED_KEYS if k in results]
-        if present:
-            raise ValueError(
-                f'{type(self).__name__} transforms images, boxes, instance '
-                f'masks and semantic maps, but the results carry {present}: '
-                f'they would no longer match the image. Leave them out of '
-                f'pipelines that use it.')
+        check_results(results)
         ops: List[int] = []
         if self.replay_progress.enabled:
             rng, torch_rng = self._generators()
@@ -204,6 +202,7 @@ class DynamicDDASAugment(BaseTransform):
 
     def _apply(self, results: dict, ops: List[int],
                generator: torch.Generator) -> None:
+        targets = results_targets(results, self.seg_ignore_label)
         # RandomFlip leaves a negative-stride view, which torch cannot wrap:
         # copy only arrays that are not C-contiguous.
         img = np.ascontiguousarray(results['img'])
@@ -211,35 +210,15 @@ class DynamicDDASAugment(BaseTransform):
         # (C, H, W) view of the (H, W, C) array: no copy.
         chw = torch.from_numpy(img[..., None] if gray else img).permute(
             2, 0, 1)
-        gt_bboxes, gt_masks = results.get('gt_bboxes'), results.get('gt_masks')
-        seg_map = results.get('gt_seg_map')
-        masks = None if gt_masks is None else masks_for_ops(gt_masks)
-        outputs = self.space.apply(
-            ops,
-            chw,
-            _boxes_tensor(gt_bboxes, masks),
-            generator=generator,
-            channel_order=self.channel_order,
-            backend=self.backend,
-            masks=masks,
-            seg_map=None if seg_map is None else _labels_tensor(seg_map),
-            seg_ignore_label=self.seg_ignore_label)
-        chw, boxes = outputs[:2]
+        chw, moved = self.space.apply(ops,
+                                      chw,
+                                      targets,
+                                      generator=generator,
+                                      channel_order=self.channel_order,
+                                      backend=self.backend)
         hwc = chw.permute(1, 2, 0).numpy()
+        update_results(results, moved)
         results['img'] = np.ascontiguousarray(hwc[..., 0] if gray else hwc)
-        if seg_map is not None:
-            results['gt_seg_map'] = outputs[3].numpy().astype(seg_map.dtype)
-        if boxes is not None:
-            results['gt_bboxes'] = _boxes_like(boxes, gt_bboxes)
-        moved_masks = None if masks is None else outputs[2]
-        keep = kept_instances(boxes, moved_masks)
-        if moved_masks is not None:
-            results['gt_masks'] = masks_like(
-                select_instances(moved_masks, keep), gt_masks)
-        if keep is not None and not keep.all():
-            for key in INSTANCE_KEYS:
-                if key in results:
-                    results[key] = results[key][keep.numpy()]
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -261,30 +240,3 @@ class DynamicDDASAugment(BaseTransform):
                 f'epochs={len(self.schedule)}, '
                 f'K={self.space.K}, num_ops={self.space.num_ops})')
 
-
-def _boxes_tensor(gt_bboxes, masks) -> Optional[torch.Tensor]:
-    """(M, 4) float boxes of ``gt_bboxes``, or None if there are none (and
-    no masks, which go with one box each)."""
-    if gt_bboxes is None or (len(gt_bboxes) == 0 and masks is None):
-        return None
-    if isinstance(gt_bboxes, np.ndarray):
-        return torch.from_numpy(
-            gt_bboxes.astype(np.float32, copy=False).reshape(-1, 4))
-    return gt_bboxes.tensor  # mmdet's HorizontalBoxes
-
-
-def _boxes_like(boxes: torch.Tensor, gt_bboxes):
-    """Moved boxes in the form of ``gt_bboxes`` (array or box object)."""
-    if isinstance(gt_bboxes, np.ndarray):
-        return boxes.numpy().astype(gt_bboxes.dtype)
-    return type(gt_bboxes)(boxes)
-
-
-def _labels_tensor(seg_map: np.ndarray) -> torch.Tensor:
-    """A semantic map as a tensor of a label dtype the ops take."""
-    if not np.issubdtype(seg_map.dtype, np.integer):
-        raise ValueError(f'gt_seg_map must hold integer labels, got '
-                         f'{seg_map.dtype}')
-    if seg_map.dtype not in (np.uint8, np.int16, np.int32, np.int64):
-        seg_map = seg_map.astype(np.int64)
-    return torch.from_numpy(np.ascontiguousarray(seg_map))

@@ -48,14 +48,6 @@ def masks_for_ops(gt_masks,
             for instance in gt_masks.masks]
 
 
-def select_instances(masks: InstanceMasks,
-                     keep: torch.Tensor) -> InstanceMasks:
-    """The instances ``keep`` (an (M,) bool tensor) says, of either form."""
-    if isinstance(masks, torch.Tensor):
-        return masks[keep.to(masks.device)]
-    return [instance for instance, kept in zip(masks, keep.tolist()) if kept]
-
-
 def masks_like(moved: InstanceMasks, like):
     """Moved masks as ``like``'s class (and bitmap dtype), on the CPU.
 

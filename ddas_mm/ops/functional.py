@@ -9,16 +9,15 @@ they are several times faster on a single or a large image (see
 torch call for the batch beats one OpenCV call per image.
 """
 import numbers
-from typing import Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 
 from .constants import (BBOX_ONLY_PROB, POSITIVE_SIGN_PROB,
                         ZOPH_REFERENCE_LONG_SIDE)
 from .op_classes import OpContext
-from .polygons import Polygons
 from .definitions import get_op
-from .targets import Targets
+from .targets import SEG_MAP_DTYPES, Targets, clip_boxes
 
 CHANNEL_ORDERS = ('bgr', 'rgb')
 BACKENDS = ('cv2', 'torch')
@@ -30,12 +29,6 @@ TORCH_ON_CPU_MIN_BATCH = 16
 TORCH_ON_CPU_MAX_PIXELS = 48 * 48
 
 BoxesArg = Union[None, torch.Tensor, Sequence[torch.Tensor]]
-#: An image's masks, (M, H, W) uint8 / bool bitmaps or polygons; a batch's,
-#: a list of them.
-InstanceMasksArg = Union[torch.Tensor, Polygons]
-MasksArg = Union[None, InstanceMasksArg, Sequence[InstanceMasksArg]]
-# The label dtypes both kernel sets resample exactly.
-SEG_MAP_DTYPES = (torch.uint8, torch.int16, torch.int32, torch.int64)
 SignArg = Union[None, int, Sequence[int], torch.Tensor]
 
 
@@ -50,12 +43,11 @@ def apply_op(
     generator: Optional[torch.Generator] = None,
     backend: Optional[str] = None,
     box_prob: float = BBOX_ONLY_PROB,
-    masks: MasksArg = None,
-    seg_map: Optional[torch.Tensor] = None,
-    seg_ignore_label: int = 255,
-) -> tuple:
-    """Apply one augmentation op to an image or a batch, and to its boxes,
-    instance masks and semantic map.
+) -> Tuple[torch.Tensor, BoxesArg]:
+    """Apply one augmentation op to an image or a batch, and to its boxes.
+
+    Instance masks and semantic maps move with the pixels through
+    :func:`apply_op_to_targets`, which this calls.
 
     Args:
         name (str): Op name, e.g. 'Rotate', 'Equalize', 'TranslateX_BBox',
@@ -87,57 +79,82 @@ def apply_op(
             ``TORCH_ON_CPU_MAX_PIXELS`` pixels; 'cv2' for the rest.
         box_prob (float): Probability that an _Only_BBoxes op changes a
             given box. Defaults to Zoph et al.'s 1/3.
-        masks (Tensor | list | None): Instance masks of a (C, H, W) image:
-            an (M, H, W) uint8 or bool tensor on the image's device, or
-            polygons in mmdet's ``PolygonMasks.masks`` layout (per instance
-            a list of flat ``(2K,)`` xy arrays, pixel coordinates); for a
-            batch a list of N of them. With ``boxes``, one mask per box.
-        seg_map (Tensor | None): Semantic map of integer labels, (H, W) for
-            a (C, H, W) image, (N, H, W) for a batch, on the image's device.
-        seg_ignore_label (int): What the map gets where a geometric op
-            uncovers pixels (mmdet's ``seg_ignore_label``). Defaults to 255.
 
     Returns:
-        tuple: ``(img, boxes)``, or ``(img, boxes, masks, seg_map)`` when
-        ``masks`` or ``seg_map`` is given. The new image has the same shape,
-        dtype and device (on the CPU it may be a view with channels-last
-        strides, and an op that changes nothing may return memory shared
-        with ``img``); boxes, masks and map come in the form they were given
-        (masks of the same dtype), moved with the pixels (see
-        :mod:`.targets`), the same instances in the same order; boxes are
-        clipped to the image, polygons cut at its border. Dropping the
-        instances that lost their object (:func:`~.targets.kept_instances`)
-        is the caller's job.
+        tuple: ``(img, boxes)``. The new image has the same shape, dtype and
+        device (on the CPU it may be a view with channels-last strides, and
+        an op that changes nothing may return memory shared with ``img``);
+        the boxes come in the form they were given, the same rows, moved
+        with the pixels and clipped to the image by every op. Dropping the
+        boxes that lost their object (:func:`~.targets.kept_instances`),
+        with their labels, is the caller's job.
 
     Raises:
         ValueError: Unknown op (the message lists the valid ones), a level
-            the op does not take, or a bad argument.
+            the op does not take, or a bad argument (boxes not (M, 4) or
+            not finite among them).
+    """
+    single = _check_image(img)
+    batch_boxes = _batch_boxes(boxes, single, 1 if single else len(img))
+    out, moved = apply_op_to_targets(name,
+                                     img,
+                                     Targets(boxes=batch_boxes),
+                                     level,
+                                     sign,
+                                     channel_order=channel_order,
+                                     generator=generator,
+                                     backend=backend,
+                                     box_prob=box_prob)
+    if boxes is None:
+        return out, None
+    return out, moved.boxes[0] if single else moved.boxes
+
+
+def apply_op_to_targets(name: str,
+                        img: torch.Tensor,
+                        targets: Targets,
+                        level: Optional[int] = None,
+                        sign: SignArg = None,
+                        **options) -> Tuple[torch.Tensor, Targets]:
+    """Apply one augmentation op to an image or a batch and to everything
+    that moves with it.
+
+    Args:
+        name, img, level, sign: As in :func:`apply_op`.
+        targets (Targets): The batch's targets, a batch of one for a
+            (C, H, W) image, on the image's device: per image its boxes and
+            masks (bitmap masks (M, H, W) uint8, or polygons in mmdet's
+            ``PolygonMasks.masks`` layout: per instance a list of flat
+            ``(2K,)`` xy arrays, pixel coordinates), one mask per box; the
+            (N, H, W) semantic maps. ``Targets()`` when there are none.
+        **options: ``channel_order``, ``generator``, ``backend`` and
+            ``box_prob``, as in :func:`apply_op`.
+
+    Returns:
+        tuple: ``(img, targets)``: the new image as :func:`apply_op` returns
+        it, and the targets moved with the pixels (see :mod:`.targets`), the
+        same instances in the same order; boxes clipped to the image,
+        polygons cut at its border.
+
+    Raises:
+        ValueError: As :func:`apply_op`, and for targets that do not fit the
+            image.
     """
     op = get_op(name)
     magnitude = op.magnitude_at(level)
-    batch, targets, mask_dtypes = _as_batch(img, boxes, masks, seg_map,
-                                            seg_ignore_label)
+    single = _check_image(img)
+    batch = img[None] if single else img
+    _check_targets(targets, batch)
     if op.reference_pixels:
         magnitude *= max(batch.shape[-2:]) / ZOPH_REFERENCE_LONG_SIDE
-    ctx = OpContext(channel_order=check_channel_order(channel_order),
-                    generator=generator,
-                    backend=_backend(backend, batch),
-                    box_prob=box_prob)
+    ctx = _op_context(batch, **options)
     if op.symmetric:
         # One call for the whole batch: the kernels take a signed magnitude
         # per image.
-        magnitude = magnitude * _signs(sign, len(batch), generator)
+        magnitude = magnitude * _signs(sign, len(batch), ctx.generator)
     out, moved = op.run(batch, targets, magnitude, ctx)
-    out_masks = moved.masks
-    if out_masks is not None:
-        out_masks = [
-            m if dtype is None else m.to(dtype)
-            for m, dtype in zip(out_masks, mask_dtypes)
-        ]
-    outputs = (out, moved.boxes, out_masks, moved.seg_maps)
-    if img.dim() == 3:
-        outputs = tuple(None if o is None else o[0] for o in outputs)
-    return outputs if targets.has_pixel_targets else outputs[:2]
+    moved = clip_boxes(moved, *batch.shape[-2:])
+    return (out[0] if single else out), moved
 
 
 def check_channel_order(channel_order: str) -> str:
@@ -152,6 +169,19 @@ def check_channel_order(channel_order: str) -> str:
             f'image loading gives BGR, mmpretrain\'s CIFAR datasets RGB), '
             f'got {channel_order!r}')
     return channel_order
+
+
+def _op_context(batch: torch.Tensor,
+                channel_order: str = 'bgr',
+                generator: Optional[torch.Generator] = None,
+                backend: Optional[str] = None,
+                box_prob: float = BBOX_ONLY_PROB) -> OpContext:
+    """What the op needs besides the batch, checked (see
+    :func:`apply_op`)."""
+    return OpContext(channel_order=check_channel_order(channel_order),
+                     generator=generator,
+                     backend=_backend(backend, batch),
+                     box_prob=box_prob)
 
 
 def _choice(argument: str, value, choices: Sequence[str]):
@@ -176,94 +206,93 @@ def _backend(backend: Optional[str], batch: torch.Tensor) -> str:
     return backend
 
 
-def _as_batch(img: torch.Tensor, boxes: BoxesArg, masks: MasksArg,
-              seg_map: Optional[torch.Tensor], seg_ignore_label: int) -> tuple:
-    """Check the image and its targets; a (C, H, W) image becomes a batch of
-    1.
-
-    Returns:
-        tuple: the (N, C, H, W) batch, its :class:`~.targets.Targets` (bitmap
-        masks as uint8) and per image the dtype of its bitmap masks (None for
-        polygons), or None without masks.
-    """
+def _check_image(img) -> bool:
+    """Check the image; return whether it is a single (C, H, W) one."""
     if not isinstance(img, torch.Tensor) or img.dtype != torch.uint8:
         raise ValueError(f'img must be a uint8 tensor, got '
                          f'{getattr(img, "dtype", type(img))}')
     if img.dim() not in (3, 4) or img.shape[-3] not in (1, 3):
         raise ValueError('img must be (C, H, W) or (N, C, H, W) with C = 1 '
                          f'or 3, got shape {tuple(img.shape)}')
-    single = img.dim() == 3
-    batch = img[None] if single else img
-    boxes = _batch_boxes(boxes, single, len(batch))
-    masks, mask_dtypes = _batch_masks(masks, single, batch)
-    if boxes is not None and masks is not None and [
-            len(m) for m in masks
-    ] != [len(b) for b in boxes]:
-        raise ValueError('masks and boxes must describe the same instances: '
-                         'one mask per box')
-    if seg_map is not None:
-        _check_seg_map(seg_map, img)
-        seg_map = seg_map[None] if single else seg_map
-    return batch, Targets(boxes, masks, seg_map, seg_ignore_label), mask_dtypes
+    return img.dim() == 3
 
 
-def _batch_boxes(boxes: BoxesArg, single: bool, count: int):
+def _batch_boxes(boxes: BoxesArg, single: bool,
+                 count: int) -> Optional[List[torch.Tensor]]:
+    """Per image its boxes, checked to be (M, 4) and finite."""
     if boxes is None:
         return None
     if single:
         if not isinstance(boxes, torch.Tensor):
             raise ValueError('boxes of a (C, H, W) image must be one (M, 4) '
                              f'tensor or None, got {type(boxes)}')
-        return [boxes]
-    if isinstance(boxes, torch.Tensor) or len(boxes) != count:
+        boxes = [boxes]
+    elif isinstance(boxes, torch.Tensor) or len(boxes) != count:
         raise ValueError('boxes of an (N, C, H, W) batch must be a list of N '
                          '(M, 4) tensors or None')
+    for image_boxes in boxes:
+        if (isinstance(image_boxes, torch.Tensor)
+                and not torch.isfinite(image_boxes).all()):
+            raise ValueError('boxes must be finite pixel coordinates; drop '
+                             'or fix the boxes with NaN or inf')
     return list(boxes)
 
 
-def _batch_masks(masks: MasksArg, single: bool, batch: torch.Tensor):
-    """Per image its masks (bitmaps as uint8), and their given dtypes."""
-    if masks is None:
-        return None, None
-    masks = [masks] if single else list(masks)
-    if len(masks) != len(batch):
-        raise ValueError(f'masks of an (N, C, H, W) batch must be a list of '
-                         f'N = {len(batch)} entries, got {len(masks)}')
-    dtypes = [_check_masks(m, batch) for m in masks]
-    return [m if d is None else m.to(torch.uint8)
-            for m, d in zip(masks, dtypes)], dtypes
+def _check_targets(targets: Targets, batch: torch.Tensor) -> None:
+    """Targets that fit the (N, C, H, W) batch: one entry per image, one
+    mask per box, bitmaps and maps of its size on its device."""
+    count = len(batch)
+    for kind in ('boxes', 'masks'):
+        values = getattr(targets, kind)
+        if values is not None and (isinstance(values, torch.Tensor)
+                                   or len(values) != count):
+            raise ValueError(f'{kind} of a batch of {count} images must be '
+                             f'a list of {count} entries, one per image')
+    for image_boxes in targets.boxes or ():
+        if (not isinstance(image_boxes, torch.Tensor)
+                or image_boxes.dim() != 2 or image_boxes.shape[1] != 4
+                or not image_boxes.is_floating_point()):
+            raise ValueError(f'boxes must be (M, 4) float tensors of pixel '
+                             f'xyxy, got '
+                             f'{getattr(image_boxes, "shape", image_boxes)}')
+    for masks in targets.masks or ():
+        _check_masks(masks, batch)
+    if targets.boxes is not None and targets.masks is not None and [
+            len(m) for m in targets.masks
+    ] != [len(b) for b in targets.boxes]:
+        raise ValueError('masks and boxes must describe the same instances: '
+                         'one mask per box')
+    if targets.seg_maps is not None:
+        _check_seg_maps(targets.seg_maps, batch)
 
 
-def _check_masks(masks, batch: torch.Tensor) -> Optional[torch.dtype]:
-    """The dtype of an image's bitmap masks (None for polygons), checked."""
+def _check_masks(masks, batch: torch.Tensor) -> None:
+    """One image's bitmap masks or polygons, checked."""
     if not isinstance(masks, torch.Tensor):
         if not all(isinstance(parts, (list, tuple)) for parts in masks):
             raise ValueError('polygon masks are a list with one list of '
                              'flat (2K,) xy arrays per instance (mmdet\'s '
                              'PolygonMasks.masks)')
-        return None
+        return
     if (masks.dim() != 3 or masks.shape[1:] != batch.shape[2:]
-            or masks.dtype not in (torch.uint8, torch.bool)
-            or masks.device != batch.device):
-        raise ValueError(f'bitmap masks must be (M, H, W) uint8 or bool on '
-                         f'the image\'s device, H, W = '
+            or masks.dtype != torch.uint8 or masks.device != batch.device):
+        raise ValueError(f'bitmap masks must be (M, H, W) uint8 on the '
+                         f'image\'s device, H, W = '
                          f'{tuple(batch.shape[2:])} and {batch.device}; got '
                          f'{tuple(masks.shape)} {masks.dtype} on '
                          f'{masks.device}')
-    return masks.dtype
 
 
-def _check_seg_map(seg_map, img: torch.Tensor) -> None:
-    expected = (img.shape[:1] + img.shape[2:]
-                if img.dim() == 4 else img.shape[1:])
-    if (not isinstance(seg_map, torch.Tensor) or seg_map.shape != expected
-            or seg_map.dtype not in SEG_MAP_DTYPES
-            or seg_map.device != img.device):
+def _check_seg_maps(seg_maps, batch: torch.Tensor) -> None:
+    expected = batch.shape[:1] + batch.shape[2:]
+    if (not isinstance(seg_maps, torch.Tensor) or seg_maps.shape != expected
+            or seg_maps.dtype not in SEG_MAP_DTYPES
+            or seg_maps.device != batch.device):
         raise ValueError(
-            f'seg_map must be a {tuple(expected)} tensor of integer labels '
+            f'seg_maps must be a {tuple(expected)} tensor of integer labels '
             f'({", ".join(str(d) for d in SEG_MAP_DTYPES)}) on the image\'s '
-            f'device; got {getattr(seg_map, "shape", type(seg_map))} '
-            f'{getattr(seg_map, "dtype", "")}')
+            f'device; got {getattr(seg_maps, "shape", type(seg_maps))} '
+            f'{getattr(seg_maps, "dtype", "")}')
 
 
 def _signs(sign: SignArg, count: int,

@@ -6,7 +6,8 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 import torch
 
 from .constants import MAX_LEVEL
-from .functional import apply_op
+from .functional import apply_op_to_targets
+from .targets import Targets, clip_boxes, drop_lost_instances
 from .definitions import get_op
 
 Candidate = Tuple[str, Optional[int]]
@@ -160,51 +161,54 @@ class SearchSpace:
     def apply(self,
               indices: Sequence[int],
               img: torch.Tensor,
-              boxes=None,
+              targets: Optional[Targets] = None,
               sign=None,
               generator: Optional[torch.Generator] = None,
               channel_order: str = 'bgr',
-              backend: Optional[str] = None,
-              masks=None,
-              seg_map: Optional[torch.Tensor] = None,
-              seg_ignore_label: int = 255):
-        """Apply the candidates ``indices[0]``, ``indices[1]``, ... in turn.
+              backend: Optional[str] = None) -> Tuple[torch.Tensor, Targets]:
+        """Apply the candidates ``indices[0]``, ``indices[1]``, ... in turn,
+        and keep the targets to the instances that still carry an object.
+
+        The box rule, the same whatever the ops: the input boxes are clipped
+        to the image and every op clips its output again; before the first
+        op and after each one, instances whose box is under ``MIN_BOX_SIZE``
+        wide or high (inverted and zero-size boxes among them) or whose mask
+        is empty are dropped (:func:`~.targets.drop_lost_instances`;
+        ``kept`` of the result says which remain).
 
         Args:
             indices (Sequence[int] | Tensor): Candidate indices.
-            img, boxes, sign, generator, channel_order, backend, masks,
-                seg_map, seg_ignore_label: As in
+            img (Tensor): As in :func:`~ddas_mm.ops.apply_op`.
+            targets (Targets | None): What moves with ``img``, as
+                :func:`~ddas_mm.ops.apply_op_to_targets` takes it; None:
+                nothing.
+            sign, generator, channel_order, backend: As in
                 :func:`~ddas_mm.ops.apply_op`; every op of the sequence gets
                 the same ``sign`` argument (None: each draws its own).
 
         Returns:
-            tuple: ``(img, boxes)``, or ``(img, boxes, masks, seg_map)`` with
-            masks or a map, as :func:`~ddas_mm.ops.apply_op` returns them.
+            tuple: the new image and its :class:`~.targets.Targets`.
         """
         if isinstance(indices, torch.Tensor):
             indices = indices.tolist()
-        with_pixel_targets = masks is not None or seg_map is not None
+        targets = Targets() if targets is None else targets
+        height, width = img.shape[-2:]
+        targets = drop_lost_instances(clip_boxes(targets, height, width))
         for index in indices:
             if not 0 <= index < self.K:
                 raise ValueError(f'candidate index {index} out of range '
                                  f'0..{self.K - 1}')
             name, level = self._candidates[index]
-            outputs = apply_op(name,
-                               img,
-                               boxes,
-                               level,
-                               sign,
-                               channel_order=channel_order,
-                               generator=generator,
-                               backend=backend,
-                               masks=masks,
-                               seg_map=seg_map,
-                               seg_ignore_label=seg_ignore_label)
-            img, boxes = outputs[:2]
-            if with_pixel_targets:
-                masks, seg_map = outputs[2:]
-        return (img, boxes, masks, seg_map) if with_pixel_targets else (img,
-                                                                        boxes)
+            img, targets = apply_op_to_targets(name,
+                                               img,
+                                               targets,
+                                               level,
+                                               sign,
+                                               channel_order=channel_order,
+                                               generator=generator,
+                                               backend=backend)
+            targets = drop_lost_instances(targets)
+        return img, targets
 
     def __eq__(self, other) -> bool:
         return (isinstance(other, SearchSpace)

@@ -5,7 +5,9 @@ mmdet's ``GeomTransform`` does): boxes by their corners
 (:func:`~.geometry.transform_boxes`), bitmap masks and semantic maps by
 nearest-neighbour resampling (uncovered pixels: 0 in a mask, the ignore
 label in a map), polygon masks by their vertices (:mod:`.polygons`).
-Photometric ops and cutouts leave them as they are.
+Photometric ops and cutouts leave them as they are. Whatever the op, boxes
+are clipped to the image after it (:func:`clip_boxes`); a policy then drops
+the instances that lost their object (:func:`drop_lost_instances`).
 """
 from typing import Callable, List, NamedTuple, Optional, Sequence, Union
 
@@ -14,6 +16,14 @@ import torch
 
 from .geometry import nondegenerate_boxes, transform_boxes
 from .polygons import Polygons, rasterise, trace, transform_polygons
+
+# The label of the map pixels an op uncovers: mmdet's default
+# ``seg_ignore_label`` (its Rotate, Shear, Translate and RandomCrop
+# transforms, and the ignore index of its semantic heads).
+SEG_IGNORE_LABEL = 255
+# The label dtypes both kernel sets resample exactly; maps of other integer
+# dtypes are converted to int64.
+SEG_MAP_DTYPES = (torch.uint8, torch.int16, torch.int32, torch.int64)
 
 #: One image's instance masks: (M, H, W) uint8 bitmaps or polygons.
 InstanceMasks = Union[torch.Tensor, Polygons]
@@ -27,23 +37,35 @@ Resample = Callable[[torch.Tensor, np.ndarray, Optional[torch.Tensor], int],
 class Targets(NamedTuple):
     """The annotations of a batch of N images that follow its pixels.
 
+    An empty ``Targets()`` is a batch without any (classification).
+
     Attributes:
         boxes (list[Tensor] | None): Per image (M, 4) pixel xyxy boxes.
         masks (list[InstanceMasks] | None): Per image its instance masks,
             (M, H, W) uint8 bitmaps (1 inside) or :data:`Polygons`.
-        seg_maps (Tensor | None): (N, H, W) semantic maps, integer labels.
-        seg_fill (int): The ignore label: what a map gets where an op
-            uncovers pixels.
+        seg_maps (Tensor | None): (N, H, W) semantic maps, integer labels
+            (:data:`SEG_MAP_DTYPES`).
+        seg_ignore_label (int): What a map gets where an op uncovers pixels.
+        kept (list[Tensor] | None): Per image, the (M,) int64 CPU positions
+            of the instances still here among those first given, so that
+            their other fields (labels, ignore flags) can follow; None while
+            no instance was dropped.
     """
     boxes: Optional[List[torch.Tensor]] = None
     masks: Optional[List[InstanceMasks]] = None
     seg_maps: Optional[torch.Tensor] = None
-    seg_fill: int = 255
+    seg_ignore_label: int = SEG_IGNORE_LABEL
+    kept: Optional[List[torch.Tensor]] = None
 
     @property
     def has_pixel_targets(self) -> bool:
         """Whether masks or maps are present (besides any boxes)."""
         return self.masks is not None or self.seg_maps is not None
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether nothing moves with the images."""
+        return self.boxes is None and not self.has_pixel_targets
 
 
 def move_targets(targets: Targets, matrices: np.ndarray, rows: List[int],
@@ -79,7 +101,7 @@ def move_targets(targets: Targets, matrices: np.ndarray, rows: List[int],
     seg_maps = targets.seg_maps
     if seg_maps is not None:
         seg_maps = resample(seg_maps[:, None], matrices, index,
-                            targets.seg_fill)[:, 0]
+                            targets.seg_ignore_label)[:, 0]
     return targets._replace(boxes=boxes, masks=masks, seg_maps=seg_maps)
 
 
@@ -103,7 +125,9 @@ def crop_targets(targets: Targets, image: int,
     ]
     seg_maps = None if targets.seg_maps is None else targets.seg_maps[
         image:image + 1, y0:y1, x0:x1]
-    return Targets(masks=masks, seg_maps=seg_maps, seg_fill=targets.seg_fill)
+    return Targets(masks=masks,
+                   seg_maps=seg_maps,
+                   seg_ignore_label=targets.seg_ignore_label)
 
 
 def paste_targets(into: Targets, image: int, region: Sequence[int],
@@ -170,3 +194,59 @@ def kept_instances(boxes: Optional[torch.Tensor],
                                   dtype=torch.bool)
         keep = filled if keep is None else keep & filled
     return keep
+
+
+def select_instances(masks: InstanceMasks,
+                     keep: torch.Tensor) -> InstanceMasks:
+    """The instances ``keep`` (an (M,) bool tensor) says, of either form."""
+    if isinstance(masks, torch.Tensor):
+        return masks[keep.to(masks.device)]
+    return [instance for instance, kept in zip(masks, keep.tolist()) if kept]
+
+
+def clip_boxes(targets: Targets, height: int, width: int) -> Targets:
+    """Boxes clipped to the ``[0, width] x [0, height]`` image, each
+    coordinate on its own (as mmdet's ``HorizontalBoxes.clip_``): a box
+    partly outside keeps its inside part, one wholly outside becomes
+    degenerate; the other targets are left as they are."""
+    if targets.boxes is None:
+        return targets
+    return targets._replace(boxes=[
+        torch.stack([
+            image_boxes[:, 0].clamp(0, width),
+            image_boxes[:, 1].clamp(0, height),
+            image_boxes[:, 2].clamp(0, width),
+            image_boxes[:, 3].clamp(0, height)
+        ], dim=1) for image_boxes in targets.boxes
+    ])
+
+
+def drop_lost_instances(targets: Targets) -> Targets:
+    """Drop the instances that carry no object (:func:`kept_instances`):
+    their boxes, their masks, and their positions from ``kept``.
+
+    Args:
+        targets (Targets): A batch's targets.
+
+    Returns:
+        Targets: The targets of the remaining instances, ``kept`` saying
+        which they were (unchanged if none was dropped).
+    """
+    if targets.boxes is None and targets.masks is None:
+        return targets
+    count = len(targets.boxes if targets.boxes is not None else
+                targets.masks)
+    boxes = [None] * count if targets.boxes is None else targets.boxes
+    masks = [None] * count if targets.masks is None else targets.masks
+    keeps = [kept_instances(b, m) for b, m in zip(boxes, masks)]
+    if all(keep.all() for keep in keeps):
+        return targets
+    kept = targets.kept or [
+        torch.arange(len(keep), dtype=torch.int64) for keep in keeps
+    ]
+    return targets._replace(
+        boxes=None if targets.boxes is None else
+        [b[keep.to(b.device)] for b, keep in zip(boxes, keeps)],
+        masks=None if targets.masks is None else
+        [select_instances(m, keep) for m, keep in zip(masks, keeps)],
+        kept=[k[keep] for k, keep in zip(kept, keeps)])

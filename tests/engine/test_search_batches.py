@@ -38,8 +38,8 @@ def _image(height, width, seed=0):
 def _augment(space, policy, data, generator, channel_order):
     """The search's two steps on a collated batch: to the device (the CPU
     here), then the policy."""
-    data, boxes = batch_on_device(data, BaseDataPreprocessor())
-    return augment_batch(space, policy, data, boxes, generator, channel_order)
+    data, groups = batch_on_device(data, BaseDataPreprocessor())
+    return augment_batch(space, policy, data, groups, generator, channel_order)
 
 
 def test_degenerate_boxes_dropped_with_their_labels():
@@ -130,13 +130,16 @@ def test_images_of_one_size_are_stacked_once():
     passes of a step; images of several sizes stay a list."""
     preprocessor = BaseDataPreprocessor()
     same = [_image(32, 32, i) for i in range(3)]
-    data, boxes = batch_on_device(dict(inputs=same), preprocessor)
+    data, groups = batch_on_device(dict(inputs=same), preprocessor)
     assert torch.equal(data['inputs'], torch.stack(same))
-    assert boxes is None
+    # One group, nothing moving with it.
+    assert [(g.members, g.targets.is_empty) for g in groups] == [([0, 1, 2],
+                                                                  True)]
     mixed = same[:2] + [_image(32, 48)]
-    data, _ = batch_on_device(dict(inputs=mixed), preprocessor)
+    data, groups = batch_on_device(dict(inputs=mixed), preprocessor)
     assert isinstance(data['inputs'], list)
     assert all(a is b for a, b in zip(data['inputs'], mixed))
+    assert [g.members for g in groups] == [[0, 1], [2]]
 
 
 @pytest.mark.parametrize('field', ['gt_panoptic_seg'])

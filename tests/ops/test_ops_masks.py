@@ -13,7 +13,7 @@ from mmdet.datasets import transforms as mmdet_transforms
 from mmdet.structures.mask import PolygonMasks
 from pycocotools import mask as mask_utils
 
-from ddas_mm.ops import OPS, PRESETS, apply_op
+from ddas_mm.ops import OPS, PRESETS, Targets, apply_op_to_targets
 from ddas_mm.ops.polygons import rasterise, trace
 from ddas_mm.testing.kernel_agreement import mask_disagreement
 
@@ -70,11 +70,25 @@ def object_pixels(img):
     return img[0].numpy() > 128
 
 
+def apply_to_one(name, img, boxes=None, level=None, sign=None, *,
+                 masks=None, seg_map=None, seg_ignore_label=IGNORE, **kwargs):
+    """One op on one image's targets: the image, and its boxes, masks and
+    map (None where not given)."""
+    out, moved = apply_op_to_targets(
+        name, img,
+        Targets(boxes=None if boxes is None else [boxes],
+                masks=None if masks is None else [masks],
+                seg_maps=None if seg_map is None else seg_map[None],
+                seg_ignore_label=seg_ignore_label), level, sign, **kwargs)
+    return (out, ) + tuple(None if kind is None else kind[0]
+                           for kind in moved[:3])
+
+
 def moved_annotations(name, level, sign, backend, masks):
     img, _, seg = scene()
-    return apply_op(name, img, torch.tensor([BOX]), level, sign,
-                    backend=backend, box_prob=1.0, masks=masks,
-                    seg_map=seg, seg_ignore_label=IGNORE)
+    return apply_to_one(name, img, torch.tensor([BOX]), level, sign,
+                        backend=backend, box_prob=1.0, masks=masks,
+                        seg_map=seg)
 
 
 def test_geometric_ops_of_the_presets_are_known():
@@ -125,29 +139,30 @@ def test_polygons_move_as_polygons(name):
 def test_other_ops_leave_masks_and_map_bit_identical(name):
     for level in levels(name):
         img, bitmap, seg = scene()
-        _, _, masks, out_seg = apply_op(name, img, torch.tensor([BOX]), level,
-                                        box_prob=1.0, masks=bitmap[None],
-                                        seg_map=seg)
+        _, _, masks, out_seg = apply_to_one(name, img, torch.tensor([BOX]),
+                                            level, box_prob=1.0,
+                                            masks=bitmap[None], seg_map=seg)
         assert torch.equal(masks[0], bitmap) and torch.equal(out_seg, seg)
-        _, _, polygons, _ = apply_op(name, img, torch.tensor([BOX]), level,
-                                     box_prob=1.0, masks=[[POLYGON]])
+        _, _, polygons, _ = apply_to_one(name, img, torch.tensor([BOX]),
+                                         level, box_prob=1.0,
+                                         masks=[[POLYGON]])
         assert np.array_equal(polygons[0][0], POLYGON)
 
 
 def test_flips_move_masks_exactly():
     img, bitmap, seg = scene()
     for name, dim in (('FlipLR', -1), ('FlipUD', -2)):
-        _, _, masks, out_seg = apply_op(name, img, masks=bitmap[None],
-                                        seg_map=seg)
+        _, _, masks, out_seg = apply_to_one(name, img, masks=bitmap[None],
+                                            seg_map=seg)
         assert torch.equal(masks[0], bitmap.flip(dim))
         assert torch.equal(out_seg, seg.flip(dim))
 
 
 def test_map_gets_the_ignore_label_where_pixels_are_uncovered():
     img, _, seg = scene()
-    out, _, _, moved = apply_op('TranslateX', img, None, 10, 1,
-                                masks=[[]], seg_map=seg,
-                                seg_ignore_label=7)
+    out, _, _, moved = apply_to_one('TranslateX', img, None, 10, 1,
+                                    masks=[[]], seg_map=seg,
+                                    seg_ignore_label=7)
     shift = round(0.45 * WIDTH)
     assert (moved[:, :shift] == 7).all() and (moved[:, shift:] != 7).all()
     assert (out[:, :, :shift] == 128).all()
@@ -155,16 +170,16 @@ def test_map_gets_the_ignore_label_where_pixels_are_uncovered():
 
 def test_object_pushed_out_leaves_an_empty_mask():
     img, bitmap, _ = scene()
-    _, boxes, masks, _ = apply_op('TranslateX', img, torch.tensor([BOX]), 10,
-                                  -1, masks=bitmap[None])
-    _, _, polygons, _ = apply_op('TranslateX', img, torch.tensor([BOX]), 10,
-                                 -1, masks=[[POLYGON]])
+    _, boxes, masks, _ = apply_to_one('TranslateX', img, torch.tensor([BOX]),
+                                      10, -1, masks=bitmap[None])
+    _, _, polygons, _ = apply_to_one('TranslateX', img, torch.tensor([BOX]),
+                                     10, -1, masks=[[POLYGON]])
     # 58 px to the left: the object (x 40..88) keeps only a sliver; twice
     # over nothing is left.
-    _, boxes, masks, _ = apply_op('TranslateX', img, boxes, 10, -1,
-                                  masks=masks)
-    _, _, polygons, _ = apply_op('TranslateX', img, torch.tensor([BOX]), 10,
-                                 -1, masks=polygons)
+    _, boxes, masks, _ = apply_to_one('TranslateX', img, boxes, 10, -1,
+                                      masks=masks)
+    _, _, polygons, _ = apply_to_one('TranslateX', img, torch.tensor([BOX]),
+                                     10, -1, masks=polygons)
     assert masks[0].sum() == 0 and polygons == [[]]
     assert (boxes[0, 2] - boxes[0, 0]).item() == 0
 
@@ -174,10 +189,10 @@ def test_images_without_instances(backend):
     img, _, seg = scene()
     for name in GEOMETRIC:
         for masks in (torch.zeros(0, HEIGHT, WIDTH, dtype=torch.uint8), []):
-            _, boxes, moved, _ = apply_op(name, img, torch.zeros(0, 4),
-                                          levels(name)[-1], 1,
-                                          backend=backend, masks=masks,
-                                          seg_map=seg)
+            _, boxes, moved, _ = apply_to_one(name, img, torch.zeros(0, 4),
+                                              levels(name)[-1], 1,
+                                              backend=backend, masks=masks,
+                                              seg_map=seg)
             assert len(boxes) == len(moved) == 0
 
 
@@ -186,10 +201,12 @@ def test_batch_follows_each_images_own_sign():
     follow its own matrix, on the torch kernels as one call."""
     img, bitmap, seg = scene()
     batch = torch.stack([img, img])
-    out, _, masks, segs = apply_op('Rotate', batch, None, 10, [1, -1],
-                                   backend='torch',
-                                   masks=[bitmap[None], bitmap[None]],
-                                   seg_map=torch.stack([seg, seg]))
+    out, moved = apply_op_to_targets(
+        'Rotate', batch,
+        Targets(masks=[bitmap[None], bitmap[None]],
+                seg_maps=torch.stack([seg, seg])), 10, [1, -1],
+        backend='torch')
+    masks, segs = moved.masks, moved.seg_maps
     for image, image_masks, image_seg in zip(out, masks, segs):
         assert iou(image_masks[0], object_pixels(image)) >= MIN_IOU
         assert iou(image_seg == OBJECT_CLASS, object_pixels(image)) >= MIN_IOU
@@ -228,12 +245,14 @@ def test_trace_outlines_the_pixels():
 def test_bad_masks_and_maps_are_refused():
     img, bitmap, seg = scene()
     with pytest.raises(ValueError, match='one mask per box'):
-        apply_op('Rotate', img, torch.tensor([BOX, BOX]), 2,
-                 masks=bitmap[None])
+        apply_to_one('Rotate', img, torch.tensor([BOX, BOX]), 2,
+                     masks=bitmap[None])
     with pytest.raises(ValueError, match='bitmap masks must be'):
-        apply_op('Rotate', img, None, 2, masks=bitmap[None, :10])
-    with pytest.raises(ValueError, match='seg_map must be'):
-        apply_op('Rotate', img, None, 2, seg_map=seg.float())
+        apply_to_one('Rotate', img, None, 2, masks=bitmap[None, :10])
+    with pytest.raises(ValueError, match='bitmap masks must be'):
+        apply_to_one('Rotate', img, None, 2, masks=bitmap[None].bool())
+    with pytest.raises(ValueError, match='seg_maps must be'):
+        apply_to_one('Rotate', img, None, 2, seg_map=seg.float())
 
 
 def test_mmdet_rotate_turns_polygons_against_its_pixels():

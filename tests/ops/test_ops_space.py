@@ -4,7 +4,7 @@ import json
 import pytest
 import torch
 
-from ddas_mm.ops import PRESETS, SearchSpace, apply_op
+from ddas_mm.ops import PRESETS, SearchSpace, Targets, apply_op
 
 # The paper's CIFAR space as DESIGN.md lists it.
 CIFAR_LEVELLESS = [
@@ -141,11 +141,11 @@ def test_apply_runs_the_candidates_in_sequence():
         space.candidates.index(('Rotate_BBox', 6)),
         space.candidates.index(('Cutout_Only_BBoxes', 10))
     ]
-    out, out_boxes = space.apply(torch.tensor(indices),
-                                 img,
-                                 boxes,
-                                 sign=-1,
-                                 generator=torch.Generator().manual_seed(1))
+    out, moved = space.apply(torch.tensor(indices),
+                             img,
+                             Targets(boxes=boxes),
+                             sign=-1,
+                             generator=torch.Generator().manual_seed(1))
     generator = torch.Generator().manual_seed(1)
     expected, expected_boxes = img, boxes
     for name, level in (('Rotate_BBox', 6), ('Cutout_Only_BBoxes', 10)):
@@ -156,6 +156,6 @@ def test_apply_runs_the_candidates_in_sequence():
                                             -1,
                                             generator=generator)
     assert torch.equal(out, expected)
-    assert all(map(torch.equal, out_boxes, expected_boxes))
+    assert all(map(torch.equal, moved.boxes, expected_boxes))
     with pytest.raises(ValueError, match='out of range'):
         space.apply([space.K], img)
