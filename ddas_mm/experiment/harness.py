@@ -10,7 +10,9 @@ An experiment file is an mmengine config with these keys:
 - ``seeds`` (list[int]): one run per arm and seed;
 - ``metric`` (str): the test metric compared, e.g. ``'accuracy/top1'``;
 - ``search_cfg_options``, ``retrain_cfg_options`` (dict, optional): applied
-  like ``--cfg-options`` to the search and to every retraining;
+  as ``--cfg-options`` to the search and to every retraining, with dotted
+  keys (``'train_cfg.max_epochs': 2``), nested dicts (``train_cfg=dict(
+  max_epochs=2)``) or both (see :mod:`ddas_mm.experiment.cfg_options`);
 - ``custom_arms`` (dict, optional): arm name to the transforms that replace
   the ``DynamicDDASAugment``.
 
@@ -43,6 +45,7 @@ from ddas_mm.fileio import write_json
 from ddas_mm.policy import PolicySchedule
 from .arms import (WITHOUT_RANDOM_TRANSFORMS, arm_transforms, check_arm,
                    replays_the_search)
+from .cfg_options import cfg_options_arguments, dotted_options
 
 REQUIRED = {'search': str, 'retrain': str, 'arms': list, 'seeds': list,
             'metric': str}
@@ -132,6 +135,14 @@ def _replace_augment(node,
     return node
 
 
+def _config_with(path: str, options: dict) -> Config:
+    """A config file with options merged in as ``--cfg-options`` merges
+    them (see :mod:`ddas_mm.experiment.cfg_options`)."""
+    cfg = Config.fromfile(path)
+    cfg.merge_from_dict(dotted_options(options))
+    return cfg
+
+
 class Experiment:
     """A policy comparison laid out in a work dir.
 
@@ -148,8 +159,17 @@ class Experiment:
         self.work_dir = osp.abspath(work_dir or osp.join('work_dirs', name))
         self.search_dir = osp.join(self.work_dir, 'search')
         self.policy_file = osp.join(self.search_dir, 'ddas_policy.json')
-        retrain = Config.fromfile(self.cfg.retrain)
-        retrain.merge_from_dict(self.cfg.get('retrain_cfg_options', {}))
+        # One set of dotted options for the search config read here and for
+        # the search tools/train.py runs.
+        self.search_options = dotted_options(
+            self.cfg.get('search_cfg_options', {}))
+        try:
+            self.search_arguments = cfg_options_arguments(
+                self.search_options)
+        except ValueError as err:
+            _fail(path, f'"search_cfg_options": {err}')
+        retrain = _config_with(self.cfg.retrain,
+                               self.cfg.get('retrain_cfg_options', {}))
         found = []
         _replace_augment(retrain.get('train_dataloader'),
                          lambda augment: found.append(augment) or [augment])
@@ -227,8 +247,7 @@ class Experiment:
         """Whether the policy file holds every search epoch."""
         if not osp.isfile(self.policy_file):
             return False
-        search = Config.fromfile(self.cfg.search)
-        search.merge_from_dict(self.cfg.get('search_cfg_options', {}))
+        search = _config_with(self.cfg.search, self.search_options)
         schedule = PolicySchedule.load(self.policy_file)
         return len(schedule) >= search.train_cfg.max_epochs
 
@@ -292,8 +311,7 @@ def run_search(experiment: Experiment, launcher: ToolLauncher) -> float:
     if not experiment.needs_search or experiment.search_done():
         return 0.0
     start = time.time()
-    options = [f'{k}={v}' for k, v in experiment.cfg.get(
-        'search_cfg_options', {}).items()]
+    options = experiment.search_arguments
     launcher.run('train', experiment.cfg.search, '--work-dir',
                  experiment.search_dir, '--resume',
                  *(['--cfg-options', *options] if options else []),
