@@ -2,8 +2,9 @@
 
 It records the policy at the end of every search epoch (paper §3.5.4,
 Algorithm 1 line 15), writes ``<work_dir>/ddas_policy.json`` after each
-epoch and ``ddas_policy.png`` at the end, logs the most likely ops, and keeps
-the search's state in checkpoints so that a resumed search continues
+epoch and ``ddas_policy.png`` at the end, logs the most likely ops (by name
+in the text log, their probabilities as scalars for the visualizer), and
+keeps the search's state in checkpoints so that a resumed search continues
 exactly. Configs name ``DDASPolicyHook``, which uses this hook in a search.
 """
 import os.path as osp
@@ -28,7 +29,8 @@ class DDASSearchRecordHook(Hook):
     Args:
         interval (int): log p_tp and the most likely ops every ``interval``
             iterations (and at every epoch's end). Defaults to 50.
-        top_k (int): how many of the most likely ops to log. Defaults to 3.
+        top_k (int): how many of the most likely ops to log, and to give the
+            visualizer as ``p_o_top1`` .. ``p_o_top{top_k}``. Defaults to 3.
         filename (str): the policy file, in the work dir. Defaults to
             ``ddas_policy.json``; the plot gets the same name with ``.png``.
     """
@@ -104,9 +106,24 @@ class DDASSearchRecordHook(Hook):
                          batch_idx: int,
                          data_batch=None,
                          outputs=None) -> None:
+        """Put the probabilities of the ``top_k`` most likely ops into the
+        message hub; log them with the ops' names every ``interval``
+        iterations.
+
+        They go in every iteration, as ``RuntimeInfoHook`` puts the loop's
+        outputs (``p_tp``, ``entropy_p_o`` among them), so that
+        ``LoggerHook``, which runs after this hook, hands their current
+        values to every visualizer backend at its own interval:
+        ``p_o_top1`` is the probability of the most likely op, ``p_o_top2``
+        that of the next one, and so on.
+        """
+        loop = self._loop(runner)
+        top = loop.policy.p_o.detach()[loop.policy.top_ops(self.top_k)]
+        for rank, p in enumerate(top.tolist(), 1):
+            runner.message_hub.update_scalar(f'train/p_o_top{rank}', p)
         if self.every_n_train_iters(runner, self.interval):
             runner.logger.info(f'DDAS iter {runner.iter + 1}: '
-                               f'{self._top_ops_text(self._loop(runner))}')
+                               f'{self._top_ops_text(loop)}')
 
     def after_train_epoch(self, runner) -> None:
         """Record the policy at the end of this search epoch and write it."""

@@ -1,10 +1,12 @@
 """DDASPolicyHook in a search: the policy file after every epoch, the
 search state in checkpoints, the plot (its retraining side is tested with
 DynamicDDASAugment in test_replay.py)."""
+import glob
 import importlib.util
 import json
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
@@ -59,6 +61,8 @@ def search(tmp_path_factory):
     cfg = Config.fromfile(CONFIG)
     cfg.work_dir = str(tmp_path_factory.mktemp('search'))
     cfg.log_level = 'WARNING'
+    cfg.visualizer = dict(type='Visualizer',
+                          vis_backends=[dict(type='LocalVisBackend')])
     add_checkpoint_safety_hook(cfg)  # as tools/train.py does
     runner = Runner.from_cfg(cfg)
     ends = EpochEnds(runner)
@@ -106,6 +110,32 @@ def test_policy_file_every_epoch(search):
         assert record['p_tp'] == pytest.approx(p_tp, abs=1e-7)
         assert record['p_o'] == pytest.approx(p_o, abs=1e-7)
     assert osp.exists(osp.join(work_dir, 'ddas_policy.png'))
+
+
+def test_visualizer_gets_p_tp_entropy_and_top_ops(search):
+    """LoggerHook (interval 1) hands every visualizer backend p_tp, the
+    entropy of p_o and the top 3 op probabilities of every iteration: at
+    the end of each epoch those of the epoch's record."""
+    work_dir, _ = search
+    [path] = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
+    with open(path) as f:
+        rows = {row['step']: row for row in map(json.loads, f)}
+    assert sorted(rows) == list(range(1, 9))  # 2 epochs of 4 iterations
+    top = [f'p_o_top{k}' for k in (1, 2, 3)]
+    for row in rows.values():
+        assert {'p_tp', 'entropy_p_o', *top} <= row.keys()
+        assert 'p_o_top4' not in row  # top_k = 3 of K = 6
+    with open(osp.join(work_dir, 'ddas_policy.json')) as f:
+        records = json.load(f)['epochs']
+    for step, record in zip((4, 8), records):
+        p_o = np.asarray(record['p_o'])
+        assert rows[step]['p_tp'] == pytest.approx(record['p_tp'], abs=1e-7)
+        assert rows[step]['entropy_p_o'] == pytest.approx(
+            -(p_o * np.log(p_o)).sum(), abs=1e-5)
+        assert [rows[step][key] for key in top] == pytest.approx(
+            np.sort(p_o)[::-1][:3], abs=1e-7)
+    # Each iteration's own values, not the first ones again.
+    assert rows[1]['p_o_top1'] != rows[8]['p_o_top1']
 
 
 def test_checkpoint_holds_plain_search_state(search):
