@@ -15,6 +15,7 @@ from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
 from ddas_mm.policy import PolicySchedule
+from ddas_mm.policy.schedule import POLICY_FILENAME
 from ddas_mm.visualization import plot_policy
 from .runner_internals import is_resuming
 from .search_loop import DDASSearchLoop
@@ -40,7 +41,7 @@ class DDASSearchRecordHook(Hook):
     def __init__(self,
                  interval: int = 50,
                  top_k: int = 3,
-                 filename: str = 'ddas_policy.json'):
+                 filename: str = POLICY_FILENAME):
         self.interval = interval
         self.top_k = top_k
         self.filename = filename

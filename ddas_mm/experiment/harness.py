@@ -43,6 +43,7 @@ from mmengine.config import Config
 from ddas_mm.config_gen.pipeline_rules import is_random
 from ddas_mm.fileio import write_json
 from ddas_mm.policy import PolicySchedule
+from ddas_mm.policy.schedule import POLICY_FILENAME
 from .arms import (WITHOUT_RANDOM_TRANSFORMS, arm_transforms, check_arm,
                    replays_the_search)
 from .cfg_options import cfg_options_arguments, dotted_options
@@ -158,7 +159,7 @@ class Experiment:
         name = osp.splitext(osp.basename(path))[0]
         self.work_dir = osp.abspath(work_dir or osp.join('work_dirs', name))
         self.search_dir = osp.join(self.work_dir, 'search')
-        self.policy_file = osp.join(self.search_dir, 'ddas_policy.json')
+        self.policy_file = osp.join(self.search_dir, POLICY_FILENAME)
         # One set of dotted options for the search config read here and for
         # the search tools/train.py runs.
         self.search_options = dotted_options(

@@ -30,6 +30,8 @@ from ddas_mm.fileio import write_atomically
 from ddas_mm.ops import SearchSpace
 
 POLICY_FORMAT = 'ddas-policy/1'
+# The policy file's name in a search's work dir.
+POLICY_FILENAME = 'ddas_policy.json'
 # How a schedule can be replayed (see PolicySchedule.replayed).
 REPLAY_MODES = ('dynamic', 'last', 'last_p_tp', 'last_p_o', 'initial')
 # How far the sum of a record's p_o may be from 1: a float32 softmax written
@@ -355,7 +357,7 @@ class PolicySchedule:
             raise ValueError(
                 f'DDAS policy file {path} does not exist: run the search '
                 f'first (it writes work_dirs/<search config>/'
-                f'ddas_policy.json) or fix the path.') from None
+                f'{POLICY_FILENAME}) or fix the path.') from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
             raise ValueError(f'DDAS policy file {path} cannot be read as '
                              f'JSON: {err}') from None
