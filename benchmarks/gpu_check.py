@@ -38,7 +38,8 @@ import numpy as np
 import torch
 
 from ddas_mm.datasets import DynamicDDASAugment
-from ddas_mm.ops import OPS, PRESETS, SearchSpace, apply_op
+from ddas_mm.ops import (OPS, PRESETS, SearchSpace, Targets, apply_op,
+                         apply_op_to_targets)
 from ddas_mm.policy import PolicySchedule
 from ddas_mm.testing.kernel_agreement import (box_disagreement,
                                               image_disagreement,
@@ -130,15 +131,18 @@ def check_masks(device: str, candidates, img: torch.Tensor,
     failures = []
     for name, level in geometric:
         results = [
-            apply_op(name, img.to(where), [b.to(where) for b in boxes],
-                     level, generator=torch.Generator().manual_seed(0),
-                     backend=kernels, box_prob=1.0,
-                     masks=[m.to(where) for m in masks],
-                     seg_map=seg_maps.to(where))
+            apply_op_to_targets(
+                name, img.to(where),
+                Targets(boxes=[b.to(where) for b in boxes],
+                        masks=[m.to(where) for m in masks],
+                        seg_maps=seg_maps.to(where)),
+                level, generator=torch.Generator().manual_seed(0),
+                backend=kernels, box_prob=1.0)[1]
             for where, kernels in (('cpu', 'cv2'), (device, 'torch'))
         ]
-        problem = (mask_disagreement(results[0][2], results[1][2])
-                   or mask_disagreement(results[0][3], results[1][3]))
+        problem = (mask_disagreement(results[0].masks, results[1].masks)
+                   or mask_disagreement(results[0].seg_maps,
+                                        results[1].seg_maps))
         if problem:
             failures.append(f'{name}@{level}: {problem}')
     row('ops', f'masks and maps, {len(geometric)} geometric candidates',
