@@ -12,7 +12,6 @@ from mmengine.dataset import Compose
 from mmengine.registry import MODELS, init_default_scope
 
 from ddas_mm.ops import SearchSpace
-from ddas_mm.policy import PolicySchedule
 from ddas_mm.testing import fashion_mnist_root
 from tool_runner import REPO, train
 
@@ -68,7 +67,7 @@ def augments(pipeline):
 
 
 @pytest.mark.parametrize('name', sorted(EXPECTED))
-def test_config_replays_the_policy(name, tmp_path):
+def test_config_replays_the_policy(name, policy_file):
     epochs, preset, source, smoothing = EXPECTED[name]
     cfg = Config.fromfile(osp.join(CONFIGS, name))
     assert 'ddas_mm' in cfg.custom_imports['imports']
@@ -82,10 +81,9 @@ def test_config_replays_the_policy(name, tmp_path):
     for split in ('val_dataloader', 'test_dataloader'):
         assert not augments(cfg[split].dataset.pipeline)
     # The pipeline builds in the config's scope with a policy of its preset.
-    schedule = PolicySchedule(SearchSpace(preset=preset))
-    schedule.append(0.5, np.full(schedule.space.K, 1 / schedule.space.K))
-    augment['policy'] = str(tmp_path / 'policy.json')
-    schedule.dump(augment['policy'])
+    space = SearchSpace(preset=preset)
+    augment['policy'] = policy_file(space,
+                                    [(0.5, np.full(space.K, 1 / space.K))])
     init_default_scope(cfg.default_scope)
     transforms = Compose(pipeline).transforms
     assert [type(t).__name__ for t in transforms] == [

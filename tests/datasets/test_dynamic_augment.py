@@ -13,7 +13,6 @@ from scipy.stats import chisquare
 from ddas_mm.datasets import DynamicDDASAugment, ReplayProgress
 from ddas_mm.ops import SearchSpace
 from ddas_mm.ops.constants import TRANSLATE_BBOX_MAX_PIXELS
-from ddas_mm.policy import PolicySchedule
 
 # Ops whose effect numpy computes exactly and independently (H, W[, C]).
 NUMPY_OPS = {
@@ -24,30 +23,21 @@ NUMPY_OPS = {
 }
 
 
-def write_policy(path, ops, records, num_ops=2):
-    """Write a policy file; ``records`` are (p_tp, p_o) per search epoch."""
-    schedule = PolicySchedule(SearchSpace(ops=ops, num_ops=num_ops))
-    for p_tp, p_o in records:
-        schedule.append(p_tp, p_o)
-    schedule.dump(str(path))
-    return str(path)
-
-
-def numpy_ops_transform(tmp_path, p_tp, p_o, progress=0.0):
+def numpy_ops_transform(policy_file, p_tp, p_o, progress=0.0):
     ops = [(name, None) for name in NUMPY_OPS]
     transform = DynamicDDASAugment(
-        write_policy(tmp_path / 'p.json', ops, [(p_tp, p_o)]))
+        policy_file(SearchSpace(ops=ops, num_ops=2), [(p_tp, p_o)]))
     transform.replay_progress.set(progress)
     return transform
 
 
-def test_statistics_match_policy(tmp_path):
+def test_statistics_match_policy(policy_file):
     """2000 samples: augmented fraction ~ p_tp and op counts ~ p_o (chi-
     square), and every image is what numpy makes of the recorded ops."""
     p_tp, p_o = 0.6, np.array([0.1, 0.45, 0.25, 0.2])
     np.random.seed(0)
     torch.manual_seed(0)
-    transform = numpy_ops_transform(tmp_path, p_tp, p_o)
+    transform = numpy_ops_transform(policy_file, p_tp, p_o)
     img = np.arange(30, dtype=np.uint8).reshape(5, 6)  # distinct pixels
     labels = list(NUMPY_OPS)
     num_samples, augmented, counts = 2000, 0, np.zeros(len(labels))
@@ -67,21 +57,21 @@ def test_statistics_match_policy(tmp_path):
     assert chisquare(counts, counts.sum() * p_o).pvalue > 1e-3
 
 
-def test_zero_probabilities_are_never_drawn(tmp_path):
-    transform = numpy_ops_transform(tmp_path, 1.0, [0, 0, 1, 0])
+def test_zero_probabilities_are_never_drawn(policy_file):
+    transform = numpy_ops_transform(policy_file, 1.0, [0, 0, 1, 0])
     img = np.zeros((4, 4, 3), np.uint8)
     for _ in range(50):
         assert transform({'img': img})['ddas_ops'] == ['FlipLR', 'FlipLR']
-    transform = numpy_ops_transform(tmp_path, 0.0, [0.25] * 4)
+    transform = numpy_ops_transform(policy_file, 0.0, [0.25] * 4)
     for _ in range(50):
         assert transform({'img': img})['ddas_ops'] == []
 
 
-def test_smoothing_reaches_the_draws(tmp_path):
+def test_smoothing_reaches_the_draws(policy_file):
     ops = [(name, None) for name in NUMPY_OPS]
     one_hot = [0, 1, 0, 0]
-    path = write_policy(tmp_path / 'p.json', ops,
-                        [(1.0, one_hot), (0.0, one_hot), (0.0, one_hot)])
+    path = policy_file(SearchSpace(ops=ops, num_ops=2),
+                       [(1.0, one_hot), (0.0, one_hot), (0.0, one_hot)])
     transform = DynamicDDASAugment(path, smooth=3)
     transform.replay_progress.set(0.0)
     np.random.seed(1)
@@ -92,10 +82,10 @@ def test_smoothing_reaches_the_draws(tmp_path):
     assert chisquare([hits, 600 - hits], [200, 400]).pvalue > 1e-3
 
 
-def test_colour_and_shapes(tmp_path):
+def test_colour_and_shapes(policy_file):
     """(H, W) grey and (H, W, 3) images keep shape, dtype and img_shape."""
-    path = write_policy(tmp_path / 'p.json', SearchSpace(
-        preset='cifar').candidates, [(1.0, np.full(68, 1 / 68))])
+    path = policy_file(SearchSpace(preset='cifar', num_ops=2),
+                       [(1.0, np.full(68, 1 / 68))])
     transform = DynamicDDASAugment(path)
     transform.replay_progress.set(0.5)
     rng = np.random.default_rng(0)
@@ -109,17 +99,17 @@ def test_colour_and_shapes(tmp_path):
             assert len(out['ddas_ops']) == 2
 
 
-def flip_lr_transform(tmp_path):
-    path = write_policy(tmp_path / 'p.json', [('FlipLR', None)],
-                        [(1.0, [1.0])], num_ops=1)
+def flip_lr_transform(policy_file):
+    path = policy_file(SearchSpace(ops=[('FlipLR', None)], num_ops=1),
+                       [(1.0, [1.0])])
     transform = DynamicDDASAugment(path)
     transform.replay_progress.set(0)
     return transform
 
 
 @pytest.mark.parametrize('box_type', ['ndarray', 'HorizontalBoxes'])
-def test_boxes_follow_the_image(tmp_path, box_type):
-    transform = flip_lr_transform(tmp_path)
+def test_boxes_follow_the_image(policy_file, box_type):
+    transform = flip_lr_transform(policy_file)
     boxes = np.array([[2, 3, 10, 20], [30, 0, 40, 5]], np.float32)
     gt_bboxes = boxes if box_type == 'ndarray' else HorizontalBoxes(boxes)
     img = np.zeros((24, 40, 3), np.uint8)
@@ -134,12 +124,12 @@ def test_boxes_follow_the_image(tmp_path, box_type):
     assert out['gt_bboxes_labels'].tolist() == [3, 4]
 
 
-def test_degenerate_boxes_dropped_with_labels_and_flags(tmp_path):
+def test_degenerate_boxes_dropped_with_labels_and_flags(policy_file):
     """TranslateX_BBox@10 moves everything by 250 px of a 640 px long image
     (either way), 156 px on this 400 px one: boxes that leave the image go,
     their labels and ignore flags with them."""
-    path = write_policy(tmp_path / 'p.json', [('TranslateX_BBox', 10)],
-                        [(1.0, [1.0])], num_ops=1)
+    path = policy_file(SearchSpace(ops=[('TranslateX_BBox', 10)], num_ops=1),
+                       [(1.0, [1.0])])
     transform = DynamicDDASAugment(path)
     transform.replay_progress.set(0)
     width, height = 400, 60
@@ -175,15 +165,15 @@ def test_degenerate_boxes_dropped_with_labels_and_flags(tmp_path):
     assert seen_signs == {1, -1}
 
 
-def test_progress_is_required(tmp_path):
-    transform = numpy_ops_transform(tmp_path, 1.0, [0.25] * 4)
+def test_progress_is_required(policy_file):
+    transform = numpy_ops_transform(policy_file, 1.0, [0.25] * 4)
     transform.replay_progress = ReplayProgress()
     with pytest.raises(RuntimeError, match="DDASPolicyHook"):
         transform({'img': np.zeros((4, 4), np.uint8)})
 
 
-def test_disabled_is_identity(tmp_path):
-    transform = numpy_ops_transform(tmp_path, 1.0, [0, 1, 0, 0])
+def test_disabled_is_identity(policy_file):
+    transform = numpy_ops_transform(policy_file, 1.0, [0, 1, 0, 0])
     transform.replay_progress.disable()
     img = np.arange(16, dtype=np.uint8).reshape(4, 4)
     for _ in range(20):
@@ -194,27 +184,27 @@ def test_disabled_is_identity(tmp_path):
     assert transform({'img': img.copy()})['ddas_ops'] == ['Invert'] * 2
 
 
-def test_keypoints_are_refused(tmp_path):
-    transform = numpy_ops_transform(tmp_path, 1.0, [0.25] * 4)
+def test_keypoints_are_refused(policy_file):
+    transform = numpy_ops_transform(policy_file, 1.0, [0.25] * 4)
     with pytest.raises(ValueError, match='gt_keypoints'):
         transform({'img': np.zeros((4, 4, 3), np.uint8), 'gt_keypoints': None})
 
 
-def test_bad_policy_fails_at_build_time(tmp_path):
+def test_bad_policy_fails_at_build_time(tmp_path, policy_file):
     path = tmp_path / 'broken.json'
     path.write_text('{"format": "ddas-policy/1", "space": ')
     with pytest.raises(ValueError, match='broken.json'):
         TRANSFORMS.build(dict(type='DynamicDDASAugment', policy=str(path)))
     with pytest.raises(ValueError, match='F_s'):
-        numpy_ops_transform(tmp_path, 1.0, [0.25] * 4).__init__(
-            write_policy(tmp_path / 'ok.json', [('Invert', None)],
-                         [(1.0, [1.0])]), smooth=0)
+        numpy_ops_transform(policy_file, 1.0, [0.25] * 4).__init__(
+            policy_file(SearchSpace(ops=[('Invert', None)], num_ops=2),
+                        [(1.0, [1.0])], path=tmp_path / 'ok.json'), smooth=0)
     with pytest.raises(ValueError, match='channel_order'):
         DynamicDDASAugment(str(tmp_path / 'ok.json'), channel_order='bgra')
 
 
-def test_copies_and_pickles(tmp_path):
-    transform = numpy_ops_transform(tmp_path, 1.0, [0.25] * 4, progress=0.3)
+def test_copies_and_pickles(policy_file):
+    transform = numpy_ops_transform(policy_file, 1.0, [0.25] * 4, progress=0.3)
     transform({'img': np.zeros((4, 4), np.uint8)})  # creates generators
     clone = copy.deepcopy(transform)
     assert clone.replay_progress.value == pytest.approx(0.3)
@@ -227,14 +217,14 @@ def test_copies_and_pickles(tmp_path):
     assert 'smooth=1' in repr(transform)
 
 
-def test_either_kernel_set_replays_the_same(tmp_path):
+def test_either_kernel_set_replays_the_same(policy_file):
     """``backend`` forces a kernel set; both give what the op defines (the
     flips and the inversion are exact in both)."""
     img = np.random.default_rng(0).integers(0, 256, (24, 40, 3), np.uint8)
     outs = {}
-    policy = write_policy(tmp_path / 'p.json',
-                          [(name, None) for name in NUMPY_OPS],
-                          [(1.0, [0, 0.5, 0.5, 0])])
+    policy = policy_file(
+        SearchSpace(ops=[(name, None) for name in NUMPY_OPS], num_ops=2),
+        [(1.0, [0, 0.5, 0.5, 0])])
     for backend in ('cv2', 'torch'):
         transform = DynamicDDASAugment(policy, backend=backend)
         transform.replay_progress.set(0.0)
@@ -244,6 +234,6 @@ def test_either_kernel_set_replays_the_same(tmp_path):
     np.testing.assert_array_equal(outs['cv2']['img'], outs['torch']['img'])
     with pytest.raises(ValueError, match='backend'):
         DynamicDDASAugment(
-            write_policy(tmp_path / 'q.json', [('Invert', None)],
-                         [(1.0, [1.0])], num_ops=1),
+            policy_file(SearchSpace(ops=[('Invert', None)], num_ops=1),
+                        [(1.0, [1.0])]),
             backend='gpu')

@@ -22,7 +22,6 @@ from mmengine.registry import TRANSFORMS, init_default_scope
 from ddas_mm.datasets import set_replay_progress
 from ddas_mm.ops import SearchSpace
 from ddas_mm.ops.polygons import rasterise
-from ddas_mm.policy import PolicySchedule
 from ddas_mm.testing import make_coco_detection_set
 from ddas_mm.testing.toy_data import FASHION_MNIST_CLASSES
 
@@ -90,12 +89,10 @@ def retinanet_dataset(root, ann_file, prefix, policy):
         ])
 
 
-def geometric_policy(tmp_path):
-    schedule = PolicySchedule(SearchSpace(ops=GEOMETRIC_OPS, num_ops=2))
-    schedule.append(1.0, np.full(len(GEOMETRIC_OPS), 1 / len(GEOMETRIC_OPS)))
-    path = str(tmp_path / 'geometric.json')
-    schedule.dump(path)
-    return path
+def geometric_policy(policy_file):
+    return policy_file(
+        SearchSpace(ops=GEOMETRIC_OPS, num_ops=2),
+        [(1.0, np.full(len(GEOMETRIC_OPS), 1 / len(GEOMETRIC_OPS)))])
 
 
 def outside(pixels_yx, box):
@@ -105,10 +102,10 @@ def outside(pixels_yx, box):
                               y - box[3], np.zeros_like(x)])
 
 
-def test_boxes_enclose_objects_and_stay_aligned(mask_set, tmp_path):
+def test_boxes_enclose_objects_and_stay_aligned(mask_set, policy_file):
     root, _, mask_ann = mask_set
     dataset = retinanet_dataset(root, mask_ann, 'masks/',
-                                geometric_policy(tmp_path))
+                                geometric_policy(policy_file))
     assert set_replay_progress(dataset, 0.0) == 1
     np.random.seed(0)
     dropped = kept = 0
@@ -142,7 +139,8 @@ def test_boxes_enclose_objects_and_stay_aligned(mask_set, tmp_path):
 
 
 @pytest.mark.parametrize('poly2mask', [True, False])
-def test_masks_and_maps_follow_their_objects(mask_set, tmp_path, poly2mask):
+def test_masks_and_maps_follow_their_objects(mask_set, policy_file,
+                                             poly2mask):
     """Mask R-CNN's loading: bitmap (poly2mask) or polygon masks, and a
     semantic map of the objects' classes (what panoptic pipelines load)."""
     root, _, mask_ann = mask_set
@@ -160,7 +158,8 @@ def test_masks_and_maps_follow_their_objects(mask_set, tmp_path, poly2mask):
             dict(type='RandomFlip', prob=0.5),
         ])
     augment = TRANSFORMS.build(
-        dict(type='DynamicDDASAugment', policy=geometric_policy(tmp_path)))
+        dict(type='DynamicDDASAugment',
+             policy=geometric_policy(policy_file)))
     augment.replay_progress.set(0.0)
     mask_type = BitmapMasks if poly2mask else PolygonMasks
     np.random.seed(0)
@@ -216,15 +215,13 @@ def assert_covers(mask, pixels, count_before, ops):
         assert iou >= MIN_IOU, (ops, iou)
 
 
-def test_coco_preset_in_retinanet_pipeline(mask_set, tmp_path):
+def test_coco_preset_in_retinanet_pipeline(mask_set, policy_file):
     """Every op of the coco preset runs on real photos with their boxes."""
     root, ann_file, _ = mask_set
     space = SearchSpace(preset='coco')
-    schedule = PolicySchedule(space)
-    schedule.append(1.0, np.full(space.K, 1 / space.K))
-    schedule.dump(str(tmp_path / 'coco.json'))
-    dataset = retinanet_dataset(root, ann_file, 'images/',
-                                str(tmp_path / 'coco.json'))
+    dataset = retinanet_dataset(
+        root, ann_file, 'images/',
+        policy_file(space, [(1.0, np.full(space.K, 1 / space.K))]))
     set_replay_progress(dataset, 0.0)
     seen = set()
     for _ in range(4):

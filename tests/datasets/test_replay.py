@@ -17,7 +17,6 @@ from mmpretrain.datasets import FashionMNIST
 from ddas_mm.datasets import (ProxySplit, disable_replay,
                               find_replay_progress, set_replay_progress)
 from ddas_mm.ops import SearchSpace
-from ddas_mm.policy import PolicySchedule
 from ddas_mm.testing import fashion_mnist_root, load_fashion_mnist
 
 # Search epoch e puts all mass on OPS[e - 1]; numpy computes each exactly.
@@ -46,19 +45,13 @@ def raw_images():
     return load_fashion_mnist('test')[0][:NUM_SAMPLES]
 
 
-def write_policy(path, records, num_ops=1):
-    """One record per search epoch: (p_tp, p_o) over OPS."""
-    schedule = PolicySchedule(
-        SearchSpace(ops=[(name, None) for name in OPS], num_ops=num_ops))
-    for p_tp, p_o in records:
-        schedule.append(p_tp, p_o)
-    schedule.dump(str(path))
-    return str(path)
+def ops_space(num_ops=1):
+    return SearchSpace(ops=[(name, None) for name in OPS], num_ops=num_ops)
 
 
-def one_op_per_epoch_policy(tmp_path):
-    return write_policy(tmp_path / 'ddas_policy.json',
-                        [(1.0, np.eye(len(OPS))[i]) for i in range(len(OPS))])
+def one_op_per_epoch_policy(policy_file):
+    return policy_file(ops_space(),
+                       [(1.0, np.eye(len(OPS))[i]) for i in range(len(OPS))])
 
 
 def dataset_cfg(policy, pipeline_head=None, num_samples=NUM_SAMPLES):
@@ -155,8 +148,8 @@ def assert_replayed(records, raw_images, op_at_step):
 
 
 @pytest.mark.parametrize('start_method', ['fork', 'spawn'])
-def test_epoch_mapping_with_persistent_workers(tmp_path, raw_images,
-                                               start_method):
+def test_epoch_mapping_with_persistent_workers(tmp_path, policy_file,
+                                               raw_images, start_method):
     """4 search epochs over 12 training epochs: op 1 in epochs 1-3, op 2 in
     4-6, ... in samples from 2 persistent workers that are never
     restarted; the progress comes from DDASPolicyHook."""
@@ -164,7 +157,7 @@ def test_epoch_mapping_with_persistent_workers(tmp_path, raw_images,
     runner = make_runner(
         tmp_path,
         loader_cfg(
-            dataset_cfg(one_op_per_epoch_policy(tmp_path)),
+            dataset_cfg(one_op_per_epoch_policy(policy_file)),
             multiprocessing_context=start_method),
         [dict(type='DDASPolicyHook'), recorder])
     runner.train()
@@ -177,7 +170,7 @@ def test_epoch_mapping_with_persistent_workers(tmp_path, raw_images,
     assert len(recorder.workers[0][1]) == 2
 
 
-def test_iteration_based_training(tmp_path, raw_images):
+def test_iteration_based_training(tmp_path, policy_file, raw_images):
     """Under IterBasedTrainLoop the progress is iter / max_iters. The hook
     sets it after each iteration, before the next batch is fetched, so
     (without prefetching workers) every batch replays its own iteration's
@@ -185,7 +178,7 @@ def test_iteration_based_training(tmp_path, raw_images):
     recorder = Recorder()
     runner = make_runner(
         tmp_path,
-        loader_cfg(dataset_cfg(one_op_per_epoch_policy(tmp_path)),
+        loader_cfg(dataset_cfg(one_op_per_epoch_policy(policy_file)),
                    num_workers=0, batch_size=2,
                    sampler=dict(type='InfiniteSampler', shuffle=True)),
         [dict(type='DDASPolicyHook'), recorder],
@@ -200,8 +193,8 @@ def test_iteration_based_training(tmp_path, raw_images):
 
 
 @pytest.mark.parametrize('persistent', [True, False])
-def test_iteration_based_training_with_workers(tmp_path, raw_images,
-                                               persistent):
+def test_iteration_based_training_with_workers(tmp_path, policy_file,
+                                               raw_images, persistent):
     """An iteration-based loop starts its workers when it is built, before
     any hook runs: the hook must restart the iteration once the progress is
     set (else the first batches fail without a progress). Workers prepare
@@ -210,7 +203,7 @@ def test_iteration_based_training_with_workers(tmp_path, raw_images,
     recorder = Recorder()
     runner = make_runner(
         tmp_path,
-        loader_cfg(dataset_cfg(one_op_per_epoch_policy(tmp_path)),
+        loader_cfg(dataset_cfg(one_op_per_epoch_policy(policy_file)),
                    num_workers=2, persistent=persistent, batch_size=2,
                    sampler=dict(type='InfiniteSampler', shuffle=True)),
         [dict(type='DDASPolicyHook'), recorder],
@@ -230,20 +223,21 @@ def test_iteration_based_training_with_workers(tmp_path, raw_images,
     assert {r[2][0] for r in recorder.train} == set(names)
 
 
-def test_without_the_hook_training_fails_naming_it(tmp_path):
+def test_without_the_hook_training_fails_naming_it(tmp_path, policy_file):
     runner = make_runner(
         tmp_path,
-        loader_cfg(dataset_cfg(one_op_per_epoch_policy(tmp_path)),
+        loader_cfg(dataset_cfg(one_op_per_epoch_policy(policy_file)),
                    num_workers=0), [])
     with pytest.raises(RuntimeError, match=r"DDASPolicyHook"):
         runner.train()
 
 
-def test_validation_and_testing_do_not_augment(tmp_path, raw_images):
+def test_validation_and_testing_do_not_augment(tmp_path, policy_file,
+                                               raw_images):
     """Val/test pipelines containing the transform (same config as the
     training one) give the original images, during training and in a
     test-only run."""
-    policy = one_op_per_epoch_policy(tmp_path)
+    policy = one_op_per_epoch_policy(policy_file)
     evaluation = dict(
         val_dataloader=loader_cfg(dataset_cfg(policy), num_workers=0),
         val_cfg=dict(),
@@ -286,11 +280,10 @@ def ops_per_worker_and_epoch(loader, epochs=2):
 
 
 @pytest.mark.parametrize('persistent', [False, True])
-def test_epochs_and_workers_draw_differently(tmp_path, persistent):
+def test_epochs_and_workers_draw_differently(policy_file, persistent):
     """mmengine reseeds restarted workers identically every epoch; the
     draws must still differ between epochs and between workers."""
-    policy = write_policy(tmp_path / 'uniform.json',
-                          [(1.0, [0.25] * 4)], num_ops=3)
+    policy = policy_file(ops_space(num_ops=3), [(1.0, [0.25] * 4)])
     loader = Runner.build_dataloader(
         loader_cfg(dataset_cfg(policy), persistent=persistent,
                    batch_size=2,
@@ -306,8 +299,8 @@ def test_epochs_and_workers_draw_differently(tmp_path, persistent):
     assert len(set(drawn[0, 0])) > 1
 
 
-def test_finds_transforms_in_wrappers_and_nested_transforms(tmp_path):
-    policy = one_op_per_epoch_policy(tmp_path)
+def test_finds_transforms_in_wrappers_and_nested_transforms(policy_file):
+    policy = one_op_per_epoch_policy(policy_file)
     augment = dict(type='DynamicDDASAugment', policy=policy)
     nested = [
         dict(type='RandomChoice', transforms=[

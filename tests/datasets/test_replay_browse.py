@@ -8,7 +8,6 @@ import cv2
 import numpy as np
 
 from ddas_mm.ops import SearchSpace
-from ddas_mm.policy import PolicySchedule
 from ddas_mm.testing import make_coco_detection_set
 from ddas_mm.testing.toy_data import FASHION_MNIST_CLASSES
 from tool_runner import REPO
@@ -16,13 +15,12 @@ from tool_runner import REPO
 BANNER = 18
 
 
-def test_browse_detection_policy(tmp_path, monkeypatch):
+def test_browse_detection_policy(tmp_path, monkeypatch, policy_file):
     root = str(tmp_path)
     ann_file = make_coco_detection_set(root, num_images=3)
-    schedule = PolicySchedule(SearchSpace(preset='coco'))
-    for p_tp in (0.0, 1.0):  # epoch 1: nothing; epoch 2: always
-        schedule.append(p_tp, np.full(schedule.space.K, 1 / schedule.space.K))
-    schedule.dump(osp.join(root, 'policy.json'))
+    space = SearchSpace(preset='coco')
+    policy = policy_file(space, [  # epoch 1: nothing; epoch 2: always
+        (p_tp, np.full(space.K, 1 / space.K)) for p_tp in (0.0, 1.0)])
     config = osp.join(root, 'browse_cfg.py')
     with open(config, 'w') as f:
         f.write(f"_base_ = ['{REPO}/configs/ddas/retinanet_r50_retrain.py']\n"
@@ -31,9 +29,8 @@ def test_browse_detection_policy(tmp_path, monkeypatch):
                 f'metainfo=dict(classes={FASHION_MNIST_CLASSES!r})))\n')
     out = osp.join(root, 'out')
     monkeypatch.setattr(sys, 'argv', [
-        'browse_policy.py', config, '--policy',
-        osp.join(root, 'policy.json'), '--progress', '0', '0.9',
-        '--num-images', '3', '--output-dir', out
+        'browse_policy.py', config, '--policy', policy, '--progress', '0',
+        '0.9', '--num-images', '3', '--output-dir', out
     ])
     runpy.run_path(osp.join(REPO, 'tools', 'analysis', 'browse_policy.py'),
                    run_name='__main__')

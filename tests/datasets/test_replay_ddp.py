@@ -6,7 +6,6 @@ import os.path as osp
 
 import pytest
 from ddas_mm.ops import SearchSpace
-from ddas_mm.policy import PolicySchedule
 from tool_runner import REPO, dist_train
 
 # Each test here trains, or runs a tool in a subprocess.
@@ -22,14 +21,12 @@ def _ops(work_dir, rank):
         return [json.loads(line)['ops'] for line in f]
 
 
-def test_ranks_draw_their_own_ops(tmp_path):
+def test_ranks_draw_their_own_ops(tmp_path, policy_file):
     names = ('Invert', 'FlipLR', 'FlipUD', 'Rotate90', 'Equalize',
              'AutoContrast', 'Blur', 'Smooth')
-    schedule = PolicySchedule(
-        SearchSpace(ops=[(name, None) for name in names], num_ops=3))
-    schedule.append(1.0, [1 / len(names)] * len(names))
-    policy = str(tmp_path / 'uniform.json')
-    schedule.dump(policy)
+    policy = policy_file(
+        SearchSpace(ops=[(name, None) for name in names], num_ops=3),
+        [(1.0, [1 / len(names)] * len(names))])
     work_dir = str(tmp_path / 'work')
     dist_train(CONFIG, 2, work_dir, '--cfg-options',
                f'train_dataloader.dataset.pipeline.0.policy={policy}',

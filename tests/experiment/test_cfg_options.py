@@ -42,27 +42,27 @@ class TrainToolConfigs:
     arguments it is given, and writes the policy file of a finished search
     of that config's length."""
 
-    def __init__(self, monkeypatch, policy_file: str):
+    def __init__(self, monkeypatch, policy_file, path: str):
         self.monkeypatch = monkeypatch
         self.policy_file = policy_file
+        self.path = path
         self.configs = []
 
     def run(self, tool: str, *args, log: str) -> None:
         assert tool == 'train'
         cfg = train.build_config(_train_tool_args(self.monkeypatch, *args))
         self.configs.append(cfg)
-        schedule = PolicySchedule(SearchSpace(ops=[('Invert', None)],
-                                              num_ops=1))
-        for _ in range(cfg.train_cfg.max_epochs):
-            schedule.append(0.5, [1.0])
-        schedule.dump(self.policy_file)
+        self.policy_file(SearchSpace(ops=[('Invert', None)], num_ops=1),
+                         [(0.5, [1.0])] * cfg.train_cfg.max_epochs,
+                         path=self.path)
 
 
 def test_nested_options_reach_the_search_as_the_harness_reads_them(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, policy_file):
     options = dict(NESTED, **{'default_hooks.logger.interval': 2})
     experiment = _experiment(tmp_path, monkeypatch, options)
-    launcher = TrainToolConfigs(monkeypatch, experiment.policy_file)
+    launcher = TrainToolConfigs(monkeypatch, policy_file,
+                                experiment.policy_file)
     run_search(experiment, launcher)
 
     [ran] = launcher.configs

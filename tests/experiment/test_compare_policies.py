@@ -128,20 +128,16 @@ def _accuracy_on_training_images(run_dir):
 
 
 @pytest.fixture
-def experiment(tmp_path):
+def experiment(tmp_path, policy_file):
     """The miniature experiment with a hand-written 3-epoch policy over 4
     exactly computable ops: epoch e puts 0.7 on op e, and p_tp rises."""
     experiment = Experiment(osp.join(REPO, EXPERIMENT), str(tmp_path))
-    schedule = PolicySchedule(
-        SearchSpace(ops=[(name, None) for name in OPS], num_ops=1),
-        meta=dict(init_tp=0.35))
-    for epoch, p_tp in enumerate((0.5, 0.6, 0.8)):
-        p_o = np.full(len(OPS), 0.1)
-        p_o[epoch] = 0.7
-        schedule.append(p_tp, p_o)
-    schedule.dump(experiment.policy_file)
+    p_o = np.where(np.eye(3, len(OPS)), 0.7, 0.1)
+    policy_file(SearchSpace(ops=[(name, None) for name in OPS], num_ops=1),
+                zip((0.5, 0.6, 0.8), p_o), path=experiment.policy_file,
+                meta=dict(init_tp=0.35))
     init_default_scope('mmpretrain')
-    return experiment, schedule
+    return experiment, PolicySchedule.load(experiment.policy_file)
 
 
 def _draws(experiment, arm, progress, samples=2000):

@@ -97,17 +97,15 @@ print('ran', len(branches), 'branches')
 
 
 @pytest.fixture(scope='module')
-def policies(tmp_path_factory):
+def policies(policy_file):
     """A 3-epoch policy file per target, p_o far from uniform."""
     rng = np.random.default_rng(0)
     paths = {}
     for target, preset in PRESETS.items():
-        schedule = PolicySchedule(SearchSpace(preset=preset, num_ops=2))
-        for p_tp in P_TP:
-            weights = np.exp(0.5 * rng.normal(size=schedule.space.K))
-            schedule.append(p_tp, weights / weights.sum())
-        paths[target] = str(tmp_path_factory.mktemp(preset) / 'policy.json')
-        schedule.dump(paths[target])
+        space = SearchSpace(preset=preset, num_ops=2)
+        weights = [np.exp(0.5 * rng.normal(size=space.K)) for _ in P_TP]
+        paths[target] = policy_file(
+            space, [(p_tp, w / w.sum()) for p_tp, w in zip(P_TP, weights)])
     return paths
 
 
