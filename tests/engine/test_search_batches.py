@@ -1,5 +1,7 @@
 """How the search augments a batch: boxes move with their image, degenerate
-boxes go with their labels, images of any size, images left without boxes."""
+boxes go with their labels, images of any size, images left without boxes;
+the box rule of every op, and bad annotations refused before anything
+changes."""
 import os.path as osp
 
 import numpy as np
@@ -13,10 +15,14 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 from mmpretrain.structures import DataSample
 
-from ddas_mm.engine.batch_augment import augment_batch, batch_on_device
-from ddas_mm.ops import SearchSpace
-from ddas_mm.ops.constants import TRANSLATE_BBOX_MAX_PIXELS
+from mmdet.structures.mask import BitmapMasks
+from ops_samples import (EDGE_BOXES, EDGE_HEIGHT, EDGE_WIDTH,
+                         assert_box_rule, edge_masks)
 from tool_runner import REPO
+
+from ddas_mm.engine.batch_augment import augment_batch, batch_on_device
+from ddas_mm.ops import OPS, PRESETS, SearchSpace
+from ddas_mm.ops.constants import TRANSLATE_BBOX_MAX_PIXELS
 
 CONFIGS = osp.join(REPO, 'tests', 'configs')
 
@@ -269,3 +275,80 @@ def test_a_map_on_some_samples_only_is_refused():
     with pytest.raises(ValueError, match=r"only some have \['gt_sem_seg'\]"):
         batch_on_device(dict(inputs=[_image(120, 160)] * 2,
                              data_samples=samples), BaseDataPreprocessor())
+
+
+def _edge_sample(img_path=None):
+    """The edge boxes: objects and a box outside in ``gt_instances``, the
+    inverted and zero-width ones in ``ignored_instances``; masks in both."""
+    masks = edge_masks()
+    sample = _detection_sample([EDGE_BOXES[i] for i in range(4)], [0, 1, 2, 3])
+    sample.gt_instances.masks = BitmapMasks(masks[:4], EDGE_HEIGHT,
+                                            EDGE_WIDTH)
+    sample.ignored_instances = InstanceData(
+        bboxes=HorizontalBoxes(
+            torch.tensor([EDGE_BOXES[i] for i in range(4, 7)])),
+        labels=torch.tensor([4, 5, 6]),
+        masks=BitmapMasks(masks[4:], EDGE_HEIGHT, EDGE_WIDTH))
+    if img_path is not None:
+        sample.set_metainfo(dict(img_path=img_path))
+    return sample
+
+
+@pytest.mark.parametrize('name', PRESETS['coco'].ops)
+def test_every_coco_op_follows_the_box_rule(name):
+    """The replay's rule (tests/datasets/test_dynamic_augment_bad_input.py)
+    in the search: boxes clipped, boxes without an object dropped with
+    their labels and masks, from either instance field."""
+    level = None if OPS[name].magnitude is None else 10
+    space = SearchSpace(ops=[(name, level)], num_ops=1)
+    data = dict(inputs=[_image(EDGE_HEIGHT, EDGE_WIDTH, i) for i in range(2)],
+                data_samples=[_edge_sample(), _edge_sample()])
+    out = _augment(space, [0], data, torch.Generator().manual_seed(0), 'bgr')
+    for sample in out['data_samples']:
+        objects = sample.gt_instances
+        assert len(sample.ignored_instances) == 0
+        assert len(objects.masks) == len(objects)
+        assert_box_rule(name, objects.bboxes.tensor, objects.labels.tolist())
+    assert len(data['data_samples'][0].gt_instances) == 4  # input untouched
+
+
+def _bad(field, value):
+    sample = _edge_sample('images/bad.jpg')
+    getattr(sample, field).bboxes = value
+    return sample
+
+
+@pytest.mark.parametrize('make_bad,message', [
+    (lambda: _bad('gt_instances', HorizontalBoxes(torch.tensor(
+        [[0., 0., 5., 5.], [1., float('nan'), 9., 9.], [0., 0., 4., 4.],
+         [0., 0., 3., float('inf')]]))),
+     r'batch sample 1 \(images/bad.jpg\): gt_instances.bboxes holds NaN or '
+     r'inf in box\(es\) \[1, 3\]: fix or remove those annotations'),
+    (lambda: _bad('ignored_instances', torch.zeros(3, 5)),
+     r'batch sample 1 \(images/bad.jpg\): ignored_instances.bboxes must hold '
+     r'\(N, 4\) x1, y1, x2, y2 boxes, got shape \(3, 5\)'),
+])
+def test_bad_boxes_are_refused_naming_the_sample(make_bad, message):
+    """Before, NaN failed deep in the box ops and (N, 5) boxes were read as
+    (5N / 4, 4)."""
+    bad = make_bad()
+    before = bad.gt_instances.bboxes.tensor.clone()
+    data = dict(inputs=[_image(EDGE_HEIGHT, EDGE_WIDTH, i) for i in range(2)],
+                data_samples=[_edge_sample(), bad])
+    with pytest.raises(ValueError, match=message):
+        _augment(SearchSpace(ops=[('BBox_Cutout', 10)], num_ops=1), [0],
+                 data, torch.Generator(), 'bgr')
+    torch.testing.assert_close(bad.gt_instances.bboxes.tensor, before,
+                               equal_nan=True)
+
+
+def test_masks_of_another_size_are_refused():
+    sample = _edge_sample('images/small.jpg')
+    sample.gt_instances.masks = BitmapMasks(edge_masks()[:4, :-1],
+                                            EDGE_HEIGHT - 1, EDGE_WIDTH)
+    with pytest.raises(ValueError,
+                       match=r'batch sample 0 \(images/small.jpg\): '
+                       r'gt_instances.masks are 63 x 96 but the image is '
+                       r'64 x 96'):
+        batch_on_device(dict(inputs=[_image(EDGE_HEIGHT, EDGE_WIDTH)],
+                             data_samples=[sample]), BaseDataPreprocessor())

@@ -1,6 +1,7 @@
 """Boxes: geometric ops move them as an independent corner-by-corner
 computation says, the pixels follow, mmdet 3.3 agrees; the box-only ops
-touch nothing outside the boxes."""
+touch nothing outside the boxes; every op clips them, and a policy drops
+the lost ones before each next op."""
 import math
 
 import pytest
@@ -9,7 +10,8 @@ from mmdet.datasets import transforms as mmdet_transforms
 from mmdet.structures.bbox import HorizontalBoxes
 from ops_samples import random_boxes, random_image
 
-from ddas_mm.ops import OPS, apply_op
+from ddas_mm.ops import (OPS, SearchSpace, Targets, apply_op,
+                         drop_lost_instances)
 
 HEIGHT, WIDTH = 37, 53  # non-square; WIDTH - HEIGHT even (see Rotate90)
 GEOMETRIC = ('FlipLR', 'FlipUD', 'Rotate90', 'Rotate', 'ShearX', 'ShearY',
@@ -331,3 +333,79 @@ def test_zoph_pixel_constants_at_the_image_scale(scale):
         for _ in range(20)
     }
     assert max(extents) == (100 * scale, 100 * scale)
+
+
+@pytest.mark.parametrize('name', sorted(OPS))
+def test_every_op_clips_the_boxes(name):
+    """Boxes partly and wholly outside the image come back inside it, the
+    same rows (dropping is the caller's), whatever the op."""
+    img = random_image(3, HEIGHT, WIDTH)
+    boxes = torch.tensor([[-5., 3., 20., 50.], [60., -9., 70., 4.],
+                          [10., 10., 30., 30.]])
+    level = None if OPS[name].magnitude is None else 6
+    _, moved = apply_op(name, img, boxes, level, sign=1, box_prob=1.0)
+    assert moved.shape == boxes.shape
+    assert (moved >= 0).all() and (moved[:, 0::2] <= WIDTH).all() and (
+        moved[:, 1::2] <= HEIGHT).all(), moved
+
+
+@pytest.mark.parametrize('value', [float('nan'), float('inf')])
+@pytest.mark.parametrize('name', ['BBox_Cutout', 'Rotate_Only_BBoxes',
+                                  'Brightness', 'Rotate_BBox'])
+def test_non_finite_boxes_are_refused(name, value):
+    boxes = torch.tensor([[5., 5., value, 30.]])
+    level = None if OPS[name].magnitude is None else 6
+    with pytest.raises(ValueError, match='boxes must be finite'):
+        apply_op(name, random_image(3, HEIGHT, WIDTH), boxes, level)
+
+
+def test_a_policy_drops_lost_boxes_before_its_next_op():
+    """A box pushed out of the image by the first op is gone before the
+    second: BBox_Cutout then always cuts into the box that is left (drawn
+    among both, it would pick the empty one half of the time and cut
+    nothing)."""
+    space = SearchSpace(ops=[('TranslateX_BBox', 10), ('BBox_Cutout', 10)],
+                        num_ops=2)
+    img = torch.zeros(3, HEIGHT, WIDTH, dtype=torch.uint8)
+    # Zoph et al.'s 250 px at 640: 20.7 px here; the right box leaves.
+    boxes = torch.tensor([[2., 5., 22., 30.], [33., 8., 52., 20.]])
+    shifted, _ = apply_op('TranslateX_BBox', img, boxes, 10, sign=1)
+    for seed in range(10):
+        out, moved = space.apply([0, 1], img, Targets(boxes=[boxes]), sign=1,
+                                 generator=torch.Generator().manual_seed(seed))
+        assert moved.kept[0].tolist() == [0]
+        x1, y1, x2, y2 = moved.boxes[0][0].tolist()
+        rows, cols = torch.nonzero((out != shifted).any(0), as_tuple=True)
+        assert len(rows) > 0, seed
+        centre_x = (cols.min() + cols.max() + 1) / 2
+        centre_y = (rows.min() + rows.max() + 1) / 2
+        assert x1 <= centre_x <= x2 and y1 <= centre_y <= y2, seed
+
+
+def test_inverted_and_empty_boxes_are_dropped_before_the_first_op():
+    """A geometric op would turn an inverted box into a valid one (the
+    enclosing box of its corners); the policy drops it first, as any other
+    op's."""
+    img = random_image(3, HEIGHT, WIDTH)
+    boxes = torch.tensor([[30., 5., 10., 25.], [5., 5., 25., 25.],
+                          [8., 8., 8., 20.]])
+    assert apply_op('Rotate_BBox', img, boxes, 2, sign=1)[1][0, 2] > 10
+    for name in ('Rotate_BBox', 'Brightness'):
+        space = SearchSpace(ops=[(name, 2)], num_ops=1)
+        _, moved = space.apply([0], img, Targets(boxes=[boxes]), sign=1)
+        assert moved.kept[0].tolist() == [1], name
+
+
+def test_dropping_twice_keeps_the_first_positions():
+    masks = torch.ones(4, HEIGHT, WIDTH, dtype=torch.uint8)
+    masks[2] = 0
+    boxes = torch.tensor([[0., 0., 5., 5.], [0., 0., 0.5, 5.],
+                          [0., 0., 5., 5.], [1., 1., 9., 9.]])
+    once = drop_lost_instances(Targets(boxes=[boxes], masks=[masks]))
+    assert once.kept[0].tolist() == [0, 3]
+    assert torch.equal(once.boxes[0], boxes[[0, 3]])
+    twice = drop_lost_instances(
+        once._replace(boxes=[torch.tensor([[0., 0., 0., 0.], [1., 1., 9.,
+                                                              9.]])]))
+    assert twice.kept[0].tolist() == [3] and len(twice.masks[0]) == 1
+    assert drop_lost_instances(twice) is twice
