@@ -63,6 +63,51 @@ def alignment(grads: torch.Tensor, g_val: torch.Tensor) -> torch.Tensor:
     return products[0] - products[1:]
 
 
+def equal_norm_alignment(grads: torch.Tensor,
+                         g_val: torch.Tensor) -> torch.Tensor:
+    """``d_l = g_val . (g_0 - |g_0| / |g_l| * g_l)``: Eq. 15 with every
+    augmented copy's gradient brought to the clean batch's norm.
+
+    In the one-step look-ahead of Eq. 9 a copy whose gradient is merely
+    longer along the descent direction (a harder, higher-loss copy) lowers
+    ``L_val(theta_{t+1})`` more, so :func:`alignment` rewards loss rather than
+    direction. With ``g_l`` rescaled to ``|g_0|`` only the directions are
+    compared; ``eta * d_l`` is then the derivative of ``L_val`` w.r.t. the
+    weight ``w_l`` of the look-ahead
+    ``theta_t - eta * (w_0 * g_0 + sum_l w_l * |g_0| / |g_l| * g_l)``, the
+    norm ratios held constant. A zero ``g_l`` gives a non-finite ``d_l``,
+    and the policy step is skipped.
+
+    Args:
+        grads (Tensor): (L-hat + 1, P) flattened ``g_0 .. g_L`` at theta_t.
+        g_val (Tensor): (P,) flattened validation gradient at theta_{t+1}.
+
+    Returns:
+        Tensor: (L-hat,) ``d_1 .. d_L``.
+    """
+    products = grads @ g_val
+    norms = grads.norm(dim=1)
+    return products[0] - products[1:] * (norms[0] / norms[1:])
+
+
+# The estimators of d_l a search can use (``DDASSearchLoop(estimator=...)``).
+ESTIMATORS = {'paper': alignment, 'equal-norm': equal_norm_alignment}
+
+
+def get_estimator(name: str):
+    """The function of :data:`ESTIMATORS` called ``name``.
+
+    Raises:
+        ValueError: an unknown name; the message lists the known ones.
+    """
+    if name not in ESTIMATORS:
+        raise ValueError(
+            f'DDASSearchLoop: estimator must be one of {sorted(ESTIMATORS)}, '
+            f"got {name!r}; 'paper' is Eq. 15 as published, 'equal-norm' "
+            f'compares the directions of the gradients only.')
+    return ESTIMATORS[name]
+
+
 def gradient_normaliser(d: torch.Tensor) -> torch.Tensor:
     """``Z_g = sum_l |d_l|`` (Eq. 15), the per-step scale of the gradients.
 

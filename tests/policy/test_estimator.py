@@ -6,8 +6,9 @@ from torch import nn
 from torch.func import functional_call
 
 from ddas_mm.policy import DDASPolicy
-from ddas_mm.policy.estimator import (alignment, branch_weights,
-                                      combine_gradients, gradient_normaliser,
+from ddas_mm.policy.estimator import (ESTIMATORS, alignment, branch_weights,
+                                      combine_gradients, equal_norm_alignment,
+                                      get_estimator, gradient_normaliser,
                                       policy_gradients)
 
 K, NUM_OPS, ETA = 6, 2, 0.1
@@ -94,6 +95,72 @@ def test_policy_gradient_matches_autograd_meta_gradient():
     torch.testing.assert_close(ETA * grad_alpha_o, meta[1], rtol=1e-5,
                                atol=1e-12)
     assert meta[1].abs().min() > 1e-8  # every op's gradient was compared
+
+
+def _unflatten(flat, like):
+    """Split a flat vector into tensors shaped as the values of ``like``."""
+    sizes = [v.numel() for v in like.values()]
+    return [
+        part.view_as(value)
+        for part, value in zip(flat.split(sizes), like.values())
+    ]
+
+
+def test_equal_norm_alignment_is_the_meta_gradient_at_equal_norms():
+    """eta * d_l is dL_val/dw_l of the look-ahead whose augmented gradients
+    are rescaled to |g_0| (autograd through that one-step update)."""
+    net = _tiny_net()
+    theta = {k: v.detach().requires_grad_() for k, v in net.named_parameters()}
+    inputs, labels, val, val_labels = _batches()
+    # Copies of other contrast: gradients of other lengths.
+    inputs = inputs[:1] + [
+        x * scale for x, scale in zip(inputs[1:], (3.0, 0.3, 1.5))
+    ]
+    grads = torch.stack(
+        [_flat_grads(net, theta, x, labels) for x in inputs])
+    norms = grads.norm(dim=1)
+    assert (norms[1:] / norms[0] - 1).abs().min() > 0.05  # norms differ
+
+    w = torch.tensor([0.1, 0.15, 0.2], dtype=torch.float64,
+                     requires_grad=True)
+    step = (1 - w.sum()) * grads[0] + (
+        w * norms[0] / norms[1:]) @ grads[1:]
+    theta_next = {
+        name: value.detach() - ETA * delta
+        for (name, value), delta in zip(theta.items(),
+                                        _unflatten(step, theta))
+    }
+    meta, = torch.autograd.grad(
+        _loss(net, theta_next, val, val_labels), w)
+
+    at_next = {k: v.detach().requires_grad_() for k, v in theta_next.items()}
+    g_val = _flat_grads(net, at_next, val, val_labels)
+    d = equal_norm_alignment(grads, g_val)
+    torch.testing.assert_close(ETA * d, meta, rtol=1e-6, atol=1e-12)
+    # The paper's d_l differs where the norms do.
+    assert (alignment(grads, g_val) - d).abs().max() > 1e-3 * d.abs().max()
+
+
+def test_equal_norm_alignment_ignores_gradient_length():
+    """Scaling an augmented copy's gradient moves the paper's d_l but not
+    the equal-norm one."""
+    gen = torch.Generator().manual_seed(0)
+    grads = torch.randn(4, 50, generator=gen, dtype=torch.float64)
+    g_val = torch.randn(50, generator=gen, dtype=torch.float64)
+    longer = grads.clone()
+    longer[2] *= 3.0
+    torch.testing.assert_close(
+        equal_norm_alignment(longer, g_val), equal_norm_alignment(grads,
+                                                                  g_val))
+    assert not torch.allclose(alignment(longer, g_val), alignment(grads,
+                                                                  g_val))
+
+
+def test_unknown_estimator_is_refused_with_the_choices():
+    assert get_estimator('paper') is alignment
+    with pytest.raises(ValueError, match="one of " + str(sorted(ESTIMATORS))
+                       .replace('[', r'\[').replace(']', r'\]')):
+        get_estimator('cosine')
 
 
 def test_branch_weights_eq12():
