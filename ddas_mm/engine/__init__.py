@@ -4,3 +4,4 @@ from .policy_hook import DDASPolicyHook  # noqa: F401
 from .replay_hook import DDASReplayHook  # noqa: F401
 from .search_loop import DDASSearchLoop  # noqa: F401
 from .search_record_hook import DDASSearchRecordHook  # noqa: F401
+from .signal_hook import DDASSignalHook  # noqa: F401

@@ -11,23 +11,26 @@ One iteration is one search step of paper §3 (Algorithm 1, lines 5-13):
 3. the network's update with the combined gradient of Eq. 12, through
    ``runner.optim_wrapper`` (clip_grad, weight decay, AMP, schedulers);
 4. g_val, the gradient of the loss of one S_val batch at theta_{t+1};
-5. d_l = g_val . (g_0 - g_l) and Z_g = sum_l |d_l| (Eq. 15);
+5. d_l = g_val . (g_0 - g_l) and Z_g = sum_l |d_l| (Eq. 15), or another
+   estimator of d_l (``estimator``);
 6. Adam steps on alpha_o and alpha_tp with the gradient of Eq. 16-17.
 """
+import logging
 import math
-from typing import Dict, List, Optional
+from typing import Dict, List, NamedTuple, Optional
 
 import torch
 from mmengine.dist import get_rank
+from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.registry import LOOPS
 from mmengine.runner import EpochBasedTrainLoop
 
 from ddas_mm.datasets.endless_loader import EndlessLoader
-from ddas_mm.ops import check_channel_order
+from ddas_mm.ops import SEG_IGNORE_LABEL, check_channel_order
 from ddas_mm.policy import DDASPolicy, defaults
-from ddas_mm.policy.estimator import (alignment, branch_weights,
-                                      combine_gradients, gradient_normaliser)
+from ddas_mm.policy.estimator import (branch_weights, combine_gradients,
+                                      get_estimator, gradient_normaliser)
 from ddas_mm.policy.randomness import op_generator, policy_generator
 from .batch_augment import augment_batch, batch_on_device
 from .flat_gradients import FlatGradients
@@ -37,6 +40,22 @@ from .policy_optimizers import PolicyOptimizers
 from .search_settings import (build_policy_dataloader, build_space,
                               positive_int, require_policy_dataloader,
                               warn_without_policy_hook)
+
+
+class StepSignal(NamedTuple):
+    """What one search step measured of its branches, for diagnostics.
+
+    Attributes:
+        policies (Tensor): (L-hat, N_o) the candidates of each policy.
+        grad_norms (Tensor): (L-hat + 1,) ``|g_0| .. |g_L|``.
+        d (Tensor | None): (L-hat,) the estimator's ``d_l``; None when the
+            network step was skipped.
+        updated (bool): whether the policy step was taken.
+    """
+    policies: torch.Tensor
+    grad_norms: torch.Tensor
+    d: Optional[torch.Tensor]
+    updated: bool
 
 
 @LOOPS.register_module()
@@ -50,7 +69,15 @@ class DDASSearchLoop(EpochBasedTrainLoop):
     and of augmented copy l), ``loss_val``, ``p_tp``, ``entropy_p_o`` (nats)
     and ``policy_skip_rate`` (1 where the policy step was skipped; a warning
     gives the running count). Add ``DDASPolicyHook`` to record the policy
-    per epoch and log the most likely ops.
+    per epoch and log the most likely ops. After every step
+    ``last_signal`` holds its :class:`StepSignal`.
+
+    The budget of a search is its number of policy steps, one per
+    iteration: ``max_epochs`` times the batches of an epoch. A search of
+    fewer than the paper's CIFAR search (``defaults.POLICY_STEPS``) gets a
+    warning with the number of epochs that reaches it; ``DDASPolicyHook``
+    logs the steps taken after every epoch and writes them to the policy
+    file (``meta.policy_steps``).
 
     Args:
         runner (Runner): the runner.
@@ -67,13 +94,17 @@ class DDASSearchLoop(EpochBasedTrainLoop):
             authors' Adam(lr=5e-3, betas=(0.5, 0.999)).
         tp_optim (dict, optional): optimizer of alpha_tp. Defaults to
             Adam(lr=1e-3, betas=(0.5, 0.999)).
+        estimator (str): how ``d_l`` is estimated, a key of
+            :data:`ddas_mm.policy.estimator.ESTIMATORS`: ``'paper'``, Eq. 15;
+            ``'equal-norm'``, Eq. 15 with each ``g_l`` rescaled to ``|g_0|``
+            (directions only). Defaults to ``'paper'``.
         (The defaults are those of :mod:`ddas_mm.policy.defaults`.)
         channel_order (str): order of the colour channels of the batches,
             'bgr' (what mmcv's image loading gives) or 'rgb' (e.g.
             mmpretrain's CIFAR datasets). Defaults to 'bgr'.
         seg_ignore_label (int): the label geometric ops give the pixels of
             a semantic map (``gt_sem_seg``) they uncover, as mmdet's
-            ``seg_ignore_label``. Defaults to 255.
+            ``seg_ignore_label``. Defaults to mmdet's 255.
         val_begin (int), val_interval (int), dynamic_intervals: validation
             for monitoring, as in ``EpochBasedTrainLoop``.
     """
@@ -89,8 +120,9 @@ class DDASSearchLoop(EpochBasedTrainLoop):
                  init_tp: float = defaults.INIT_TP,
                  policy_optim: Optional[dict] = None,
                  tp_optim: Optional[dict] = None,
+                 estimator: str = 'paper',
                  channel_order: str = 'bgr',
-                 seg_ignore_label: int = 255,
+                 seg_ignore_label: int = SEG_IGNORE_LABEL,
                  val_begin: int = 1,
                  val_interval: int = 1,
                  dynamic_intervals=None):
@@ -103,6 +135,8 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         self.seg_ignore_label = seg_ignore_label
         self.space = build_space(space, num_ops)
         self.init_tp = init_tp
+        self.estimator = estimator
+        self.estimate_alignment = get_estimator(estimator)
         self.policy = DDASPolicy(self.space.K, num_ops, init_tp)
         self.policy_optimizers = PolicyOptimizers(
             self.policy, policy_optim or defaults.policy_optim(),
@@ -115,12 +149,18 @@ class DDASSearchLoop(EpochBasedTrainLoop):
             runner, policy_dataloader)
         self._val_batches: Optional[EndlessLoader] = None
         self._gradients: Optional[FlatGradients] = None
+        self.last_signal: Optional[StepSignal] = None
 
     # ------------------------------------------------------------ state
     @property
     def num_skipped(self) -> int:
         """The policy steps skipped so far."""
         return self.policy_optimizers.num_skipped
+
+    @property
+    def policy_steps(self) -> int:
+        """The policy steps taken so far (iterations less skipped steps)."""
+        return self._iter - self.num_skipped
 
     def policy_state_dict(self) -> dict:
         """The search's own state for checkpoints (plain types and tensors).
@@ -139,10 +179,28 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         """Check the optimizer wrapper, position the S_val batches, train."""
         check_search_optimizer(self.runner.optim_wrapper)
         warn_without_policy_hook(self.runner.hooks)
+        self._report_budget()
         # One S_val batch per iteration: a resumed search continues with the
         # batch the uninterrupted one would have drawn.
         self._val_batches = EndlessLoader(self.policy_dataloader, self._iter)
         return super().run()
+
+    def _report_budget(self) -> None:
+        """Log the search's policy steps; warn when they are fewer than the
+        paper's."""
+        per_epoch = len(self.dataloader)
+        message = (f'DDAS: {self._max_epochs} epochs of {per_epoch} '
+                   f'batches, {self._max_iters} policy steps '
+                   f'(estimator {self.estimator!r}).')
+        level = logging.INFO
+        if self._max_iters < defaults.POLICY_STEPS:
+            level = logging.WARNING
+            message += (
+                f" The paper's CIFAR search makes {defaults.POLICY_STEPS}; "
+                f'with fewer the policy barely leaves its start. Set '
+                f'train_cfg.max_epochs to at least '
+                f'{math.ceil(defaults.POLICY_STEPS / per_epoch)}.')
+        print_log(message, logger='current', level=level)
 
     def run_iter(self, idx, data_batch: dict) -> None:
         """One search step between the usual iteration hooks.
@@ -204,13 +262,18 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         val_batch = next(self._val_batches)
         g_val = self._val_gradient(model, val_batch,
                                    log_vars) if stepped else None
-        # 5. d_l = g_val . (g_0 - g_l) and Z_g (Eq. 15).
-        d = None if g_val is None else alignment(train_grads, g_val).cpu()
+        # 5. d_l = g_val . (g_0 - g_l), or the chosen estimator's, and Z_g
+        # (Eq. 15).
+        d = None if g_val is None else self.estimate_alignment(
+            train_grads, g_val).cpu()
         z_g = None if d is None else gradient_normaliser(d)
         # 6. Adam steps on alpha_o and alpha_tp (Eq. 16-17); averaged over
         # the logging window, the skip rate is the fraction of skipped steps.
         updated = self.policy_optimizers.step(d, z_g, weights, policies,
                                               self._iter + 1)
+        self.last_signal = StepSignal(policies,
+                                      train_grads.norm(dim=1).cpu(), d,
+                                      updated)
         log_vars['policy_skip_rate'] = 0.0 if updated else 1.0
         log_vars['loss'] = weights.to(
             branch_losses[0]) @ torch.stack(branch_losses)

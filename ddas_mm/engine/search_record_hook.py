@@ -131,12 +131,15 @@ class DDASSearchRecordHook(Hook):
         loop = self._loop(runner)
         self.schedule.append(loop.policy.p_tp.detach(),
                              loop.policy.p_o.detach())
+        # The search's budget as it was spent: policy steps, not epochs.
+        self.schedule.meta['policy_steps'] = loop.policy_steps
         path = osp.join(runner.work_dir, self.filename)
         if is_main_process():
             self.schedule.dump(path)
         runner.logger.info(
             f'DDAS epoch {runner.epoch + 1}: {self._top_ops_text(loop)}; '
-            f'{loop.num_skipped} policy steps skipped so far; policy written '
+            f'{loop.policy_steps} policy steps taken, {loop.num_skipped} '
+            f'skipped so far; policy written '
             f'to {path}')
 
     def after_train(self, runner) -> None:

@@ -8,6 +8,10 @@ NUM_POLICIES = 3
 NUM_OPS = 2
 # The initial p_tp.
 INIT_TP = 0.35
+# The policy steps of the paper's CIFAR search: 20 epochs of 2000 S_train
+# images in batches of 32. A search's budget is counted in these steps, not
+# in epochs: a smaller proxy split needs more epochs for the same steps.
+POLICY_STEPS = 20 * 2000 // 32
 # The authors' Adam on alpha_o and alpha_tp; alpha_o's learning rate is 5e-3
 # on CIFAR and 3e-3 on ImageNet.
 ADAM_BETAS = (0.5, 0.999)

@@ -63,6 +63,7 @@ def search(tmp_path_factory):
     cfg.log_level = 'WARNING'
     cfg.visualizer = dict(type='Visualizer',
                           vis_backends=[dict(type='LocalVisBackend')])
+    cfg.custom_hooks.append(dict(type='DDASSignalHook'))
     add_checkpoint_safety_hook(cfg)  # as tools/train.py does
     runner = Runner.from_cfg(cfg)
     ends = EpochEnds(runner)
@@ -95,10 +96,12 @@ def test_policy_file_every_epoch(search):
     work_dir, ends = search
     assert ends.files[0] is None
     assert len(ends.files[1]['epochs']) == 1  # written after epoch 1
+    # The budget spent so far, in policy steps (4 batches an epoch).
+    assert ends.files[1]['meta']['policy_steps'] == 4
     content = json.load(open(osp.join(work_dir, 'ddas_policy.json')))
     assert content['format'] == 'ddas-policy/1'
     assert content['meta'] == dict(
-        config=CONFIG, num_policies=2, init_tp=0.35, seed=0)
+        config=CONFIG, num_policies=2, init_tp=0.35, seed=0, policy_steps=8)
     assert content['space']['num_ops'] == 2
     assert [op['name'] for op in content['space']['ops']][:3] == [
         'FlipLR', 'Invert', 'Rotate90'
@@ -136,6 +139,31 @@ def test_visualizer_gets_p_tp_entropy_and_top_ops(search):
             np.sort(p_o)[::-1][:3], abs=1e-7)
     # Each iteration's own values, not the first ones again.
     assert rows[1]['p_o_top1'] != rows[8]['p_o_top1']
+
+
+def test_signal_hook_records_every_branch(search):
+    """DDASSignalHook: one record per branch and step (8 steps x 2
+    policies), d_l / Z_g summing to 1 in magnitude per step, and the
+    first epoch's records in the first checkpoint."""
+    work_dir, _ = search
+    with open(osp.join(work_dir, 'ddas_signal.json')) as f:
+        content = json.load(f)
+    assert content['estimator'] == 'paper'
+    assert content['candidates'][:3] == ['FlipLR', 'Invert', 'Rotate90']
+    assert len(content['candidates']) == 6
+    branches = content['branches']
+    assert [r['iter'] for r in branches] == [i for i in range(1, 9)
+                                              for _ in range(2)]
+    for step in range(8):
+        pair = branches[2 * step:2 * step + 2]
+        assert sum(abs(r['d']) for r in pair) == pytest.approx(1.0)
+        for record in pair:
+            assert record['norm_ratio'] > 0
+            assert len(record['ops']) == 2  # num_ops
+            assert all(0 <= op < 6 for op in record['ops'])
+    checkpoint = torch.load(
+        osp.join(work_dir, 'epoch_1.pth'), weights_only=True)
+    assert checkpoint['ddas_signal'] == branches[:8]
 
 
 def test_checkpoint_holds_plain_search_state(search):

@@ -74,7 +74,8 @@ def _branch_grads(model, batches):
             for branch in grads]
 
 
-def _check_step(runner, recorder, optimizer_cls, optimizer_kwargs):
+def _check_step(runner, recorder, optimizer_cls, optimizer_kwargs,
+                estimator='paper'):
     loop = runner.train_loop
     model = recorder.model
     alpha_tp, alpha_o = recorder.alpha
@@ -116,7 +117,15 @@ def _check_step(runner, recorder, optimizer_cls, optimizer_kwargs):
     (g_val, ) = _branch_grads(model, [val_batch])
     flat = [torch.cat([g.reshape(-1) for g in branch]) for branch in grads]
     g_val = torch.cat([g.reshape(-1) for g in g_val])
+    norms = torch.stack([f.norm() for f in flat])
+    if estimator == 'equal-norm':  # each g_l at |g_0|
+        flat = flat[:1] + [f * flat[0].norm() / f.norm() for f in flat[1:]]
     d = torch.stack([g_val @ (flat[0] - f) for f in flat[1:]])
+    # Adam's first step sees only signs: compare the d_l themselves too.
+    signal = loop.last_signal
+    torch.testing.assert_close(signal.d, d, rtol=1e-4, atol=1e-7)
+    torch.testing.assert_close(signal.grad_norms, norms, rtol=1e-4,
+                               atol=1e-7)
     a_tp, a_o = alpha_tp.clone().requires_grad_(), alpha_o.clone(
     ).requires_grad_()
     surrogate = (d * weights(a_tp, a_o)[1:]).sum() / d.abs().sum()
@@ -132,12 +141,14 @@ def _check_step(runner, recorder, optimizer_cls, optimizer_kwargs):
         assert not torch.equal(after, before)
 
 
-def test_classifier_step(tmp_path):
+@pytest.mark.parametrize('estimator', ['paper', 'equal-norm'])
+def test_classifier_step(tmp_path, estimator):
     cfg = Config.fromfile(osp.join(CONFIGS, 'search_lenet5_tiny.py'))
     cfg.train_dataloader.dataset.num_train = 16  # one step
+    cfg.train_cfg.estimator = estimator
     runner, recorder = _run_one_step(cfg, tmp_path)
     _check_step(runner, recorder, torch.optim.SGD,
-                dict(lr=0.05, momentum=0.9, weight_decay=1e-4))
+                dict(lr=0.05, momentum=0.9, weight_decay=1e-4), estimator)
     outputs = recorder.outputs
     assert {'loss', 'loss_clean', 'loss_aug1', 'loss_aug2', 'loss_val',
             'p_tp', 'entropy_p_o', 'policy_skip_rate'} <= set(outputs)
