@@ -3,7 +3,8 @@
 # the candidate ops, so a correct search makes Rotate90 the most likely op.
 # Fashion-MNIST stands in for CIFAR-10 (no CIFAR offline), LeNet-5 for the
 # network; S_train / S_val are 2000 / 2000 images of the training set, L-hat
-# 3, N_o 2, batches of 32 / 256 as in the paper's CIFAR search.
+# 3, N_o 2, batches of 32 / 256 and 20 epochs (1260 policy steps) as in the
+# paper's CIFAR search.
 #
 #   OMP_NUM_THREADS=1 python tools/train.py \
 #       configs/ddas/lenet5_fashion-mnist-rot90_search.py
@@ -52,7 +53,7 @@ train_dataloader = dict(
 train_cfg = dict(
     _delete_=True,
     type='DDASSearchLoop',
-    max_epochs=12,
+    max_epochs=20,
     policy_dataloader=dict(
         batch_size=256,
         num_workers=0,
@@ -90,5 +91,5 @@ param_scheduler = []
 custom_hooks = [dict(type='DDASPolicyHook', interval=50)]
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(type='CheckpointHook', interval=6))
+    checkpoint=dict(type='CheckpointHook', interval=10))
 randomness = dict(seed=0, deterministic=False)

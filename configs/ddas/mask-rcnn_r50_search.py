@@ -22,8 +22,16 @@ coco_train = dict(
     filter_cfg=dict(filter_empty_gt=True, min_size=32),
     backend_args={{_base_.backend_args}})
 proxy = dict(type='ProxySplit', num_train=3000, num_val=1500, seed=0)
-# No random flip in S_train: the flip is the searched ops' business here.
+# S_train: the retraining pipeline without the policy (mmdet's resize and
+# random flip); S_val: the same without the flip.
 train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
+    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='Resize', scale=(1333, 800), keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs')
+]
+val_pipeline = [
     dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     dict(type='Resize', scale=(1333, 800), keep_ratio=True),
@@ -51,7 +59,7 @@ train_cfg = dict(
         dataset=dict(
             proxy,
             split='val',
-            dataset=dict(coco_train, pipeline=train_pipeline))),
+            dataset=dict(coco_train, pipeline=val_pipeline))),
     space=dict(preset='coco'),
     num_policies=3,
     num_ops=2,

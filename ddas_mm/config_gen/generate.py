@@ -6,6 +6,7 @@ training set and a retraining that replays the searched policy. Where the
 policy goes in the pipeline, and what the search keeps of it, is
 :mod:`ddas_mm.config_gen.pipeline_rules`.
 """
+import math
 import os.path as osp
 from typing import List, NamedTuple, Optional
 
@@ -21,7 +22,9 @@ from .source import ConfigError, ConfigSource
 
 TASKS = {'mmdet': 'detection', 'mmpretrain': 'classification'}
 # The proxy tasks of paper §3.5.1 (COCO 3000 / 1500, CIFAR 2000 / 2000) and
-# its search lengths (COCO: the shipped retinanet_r50_search.py).
+# its search lengths (COCO: the shipped retinanet_r50_search.py), the
+# shortest a search gets: with a small proxy split or large batches it gets
+# the epochs that reach the paper's policy steps (defaults.POLICY_STEPS).
 TASK_DEFAULTS = {
     'detection': dict(num_train=3000, num_val=1500, epochs=30),
     'classification': dict(num_train=2000, num_val=2000, epochs=20),
@@ -155,7 +158,7 @@ def _search_config(facts: ConfigFacts, num_train: int, num_val: int,
     s_train, left_out = rules.search_train_pipeline(facts.train_pipeline)
     if left_out:
         notes.append(f'S_train leaves out {", ".join(left_out)}: the '
-                     f'searched ops are the augmentation there (paper §3.1).')
+                     f'searched policy takes its place.')
     s_val = rules.search_val_pipeline(facts.test_pipeline,
                                       facts.task == 'detection')
     proxy = dict(
@@ -219,10 +222,29 @@ def _search_config(facts: ConfigFacts, num_train: int, num_val: int,
         f'DDAS search generated from {facts.source.name} by '
         f'tools/misc/ddas_configs.py: {facts.task}, the {facts.preset!r} '
         f'space, {facts.channel_order.upper()} images, S_train {num_train} / '
-        f'S_val {num_val} images of the training set, {epochs} epochs, the '
-        f'schedule stretched from {facts.base_epochs} epochs.\n' +
+        f'S_val {num_val} images of the training set, {epochs} epochs '
+        f'({epochs * _batches(num_train, num_classes, facts)} policy steps on '
+        f'one GPU), '
+        f'the schedule stretched from {facts.base_epochs} epochs.\n' +
         ''.join(f'- {n}\n' for n in notes))
     return config_text(header, assignments)
+
+
+def _batches(num_train: int, num_classes: Optional[int],
+             facts: ConfigFacts) -> int:
+    """S_train's batches per epoch in a single-process run."""
+    images = num_train * (num_classes or 1)
+    return math.ceil(images / facts.source.cfg.train_dataloader.batch_size)
+
+
+def _search_epochs(num_train: int, num_classes: Optional[int],
+                   facts: ConfigFacts) -> int:
+    """The task's search length, or the epochs that reach the paper's
+    policy steps where that is longer."""
+    return max(
+        TASK_DEFAULTS[facts.task]['epochs'],
+        math.ceil(defaults.POLICY_STEPS /
+                  _batches(num_train, num_classes, facts)))
 
 
 def _retrain_config(facts: ConfigFacts, policy: str,
@@ -277,7 +299,9 @@ def generate_ddas_configs(config: str,
             ``num_classes``). Defaults to the paper's proxy task: 3000 for
             detection, 2000 for classification.
         num_val (int, optional): S_val images. Defaults to 1500 / 2000.
-        epochs (int, optional): search epochs. Defaults to 30 / 20.
+        epochs (int, optional): search epochs. Defaults to 30 / 20, or
+            more where that makes fewer than the paper's 1250 policy steps
+            (one per S_train batch) in a single-process run.
         preset (str, optional): the search space. Defaults to 'coco' for
             detection, 'cifar' for classification images of at most 64
             pixels a side, 'imagenet' for larger ones.
@@ -312,11 +336,13 @@ def generate_ddas_configs(config: str,
     search_name = f'{source.stem}_ddas_search'
     policy = policy or osp.join('work_dirs', search_name, 'ddas_policy.json')
     notes: List[str] = []
+    num_train = num_train or defaults['num_train']
     texts = {
         search_name:
-        _search_config(facts, num_train or defaults['num_train'], num_val
-                       or defaults['num_val'], num_classes, epochs
-                       or defaults['epochs'], sgd_lr, notes),
+        _search_config(facts, num_train, num_val or defaults['num_val'],
+                       num_classes, epochs
+                       or _search_epochs(num_train, num_classes, facts),
+                       sgd_lr, notes),
         f'{source.stem}_ddas_retrain':
         _retrain_config(facts, policy, notes),
     }

@@ -6,13 +6,13 @@ RandomCrop, Expand, Pad ...). The search's ops run on batches of images at
 that size, and the retraining replays the policy at that point, so both see
 images at the same scale.
 
-- S_train (the search's training split) keeps the loading, the size-setting
-  transforms (random ones included: they decide the scale the ops see), the
-  other deterministic transforms and the packing; it leaves out the random
-  augmentations (flips, photometric distortion, erasing, other policies).
-  Paper §3.1: the branch D_0 is the original data and the searched ops are
-  the augmentation; a random flip in D_0 would also blur the contrast
-  g_0 - g_l of Eq. 15 for the flip ops of the space.
+- S_train (the search's training split) is the retraining pipeline without
+  the policy: the config's pipeline, its standard augmentation (crop, flip,
+  photometric distortion ...) included, less the augmentation policies
+  (AutoAugment, RandAugment, ...) that the searched one replaces. The branch
+  D_0 of Eq. 12 is then what the network sees in retraining without the
+  policy, and Eq. 15 measures what the searched ops add on top of it (the
+  authors' CIFAR search, too, crops and flips its training batches).
 - S_val uses the config's test pipeline, with the boxes loaded before any
   resize (mmdet's test pipelines load them after it, for evaluation at the
   original scale; the validation loss needs them at the image's scale).
@@ -71,12 +71,6 @@ def is_random(transform: dict) -> bool:
             or kind.startswith('Random'))
 
 
-def is_random_augmentation(transform: dict) -> bool:
-    """Random, and not one that sets the image's size."""
-    return is_random(transform) and transform_type(
-        transform) not in SIZE_SETTING
-
-
 def policy_point(pipeline: List[dict]) -> int:
     """Where the policy goes: the index right after the last transform that
     loads the image or sets its size (0 for a pipeline without either, as
@@ -90,7 +84,7 @@ def policy_point(pipeline: List[dict]) -> int:
 
 def search_train_pipeline(
         pipeline: List[dict]) -> Tuple[List[dict], List[str]]:
-    """S_train's pipeline: the random augmentations left out.
+    """S_train's pipeline: the augmentation policies left out.
 
     Args:
         pipeline (list[dict]): the config's training pipeline.
@@ -98,7 +92,7 @@ def search_train_pipeline(
     Returns:
         tuple[list[dict], list[str]]: the pipeline and the types left out.
     """
-    kept = [t for t in pipeline if not is_random_augmentation(t)]
+    kept = [t for t in pipeline if transform_type(t) not in POLICIES]
     left_out = [transform_type(t) for t in pipeline if t not in kept]
     return kept, left_out
 

@@ -11,6 +11,7 @@ both pipelines run on the same sample with the same random seed.
 """
 import copy
 import json
+import math
 import os
 import os.path as osp
 import re
@@ -28,6 +29,7 @@ from mmengine.runner import set_random_seed
 import ddas_mm  # noqa: F401 (registers the transform and datasets)
 from ddas_mm.config_gen import ConfigError, generate_ddas_configs
 from ddas_mm.config_gen.source import ConfigSource
+from ddas_mm.policy.defaults import POLICY_STEPS
 from ddas_mm.testing import load_fashion_mnist, make_coco_detection_set
 from tool_runner import run_tool, train
 
@@ -205,10 +207,10 @@ def assert_policy_at_search_scale(generated):
             copy.deepcopy(sample))
         assert tuple(searched['inputs'].shape[-2:]) == tuple(
             before_policy['img'].shape[:2])
-    # Random augmentations other than those setting the size stay out of
-    # S_train and come after the policy in retraining.
-    search_kinds = {t['type'] for t in search.search_train_pipeline}
-    assert 'RandomFlip' not in search_kinds
+    # S_train is the retraining pipeline without the policy: the standard
+    # augmentation (the flip, after the policy in retraining) included.
+    search_kinds = [t['type'] for t in search.search_train_pipeline]
+    assert search_kinds == [k for k in kinds if k != 'DynamicDDASAugment']
     assert kinds.index('RandomFlip') > kinds.index('DynamicDDASAugment')
 
 
@@ -264,6 +266,17 @@ def test_search_settings_follow_the_task(tmp_path):
     # ATSS: 12 epochs, steps at 8 and 11 -> 30 search epochs, 20 and 28.
     steps = [s for s in atss.param_scheduler if s.type == 'MultiStepLR'][0]
     assert (steps.end, steps.milestones) == (30, [20, 28])
+    # The paper's lengths, where they reach its policy steps: 30 epochs of
+    # 3000 / 2 for ATSS, 20 of ceil(2000 / 16) for CIFAR.
+    assert (atss.train_cfg.max_epochs, cifar.train_cfg.max_epochs) == (30, 20)
+    # A small proxy split gets the epochs for the same policy steps: 100
+    # images in batches of 16 are 7 steps an epoch.
+    small = Config.fromfile(
+        generate_ddas_configs(CLASSIFIERS['resnet18-cifar'], num_train=100,
+                              out_dir=str(tmp_path / 'small')).search)
+    batches = math.ceil(100 / small.train_dataloader.batch_size)
+    assert small.train_cfg.max_epochs == math.ceil(POLICY_STEPS / batches)
+    assert (small.train_cfg.max_epochs - 1) * batches < POLICY_STEPS
     # Boxes load before the resize in S_val, so they are at image scale.
     kinds = [t['type'] for t in atss.search_val_pipeline]
     assert kinds.index('LoadAnnotations') < kinds.index('Resize')
