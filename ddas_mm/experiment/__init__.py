@@ -2,5 +2,5 @@
 from .arms import ARMS, arm_transforms, check_arm  # noqa: F401
 from .harness import (Experiment, Run, ToolLauncher, check_metric,  # noqa
                       load_experiment, run_one, run_search)
-from .report import (markdown_table, plot_results, summarize,  # noqa: F401
-                     write_csv)
+from .report import (markdown_table, paired_table,  # noqa: F401
+                     plot_results, summarize, write_csv)

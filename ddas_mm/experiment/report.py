@@ -13,6 +13,41 @@ from ddas_mm.fileio import write_atomically
 CSV_COLUMNS = ('arm', 'seed', 'metric', 'value', 'train_value', 'wall_time',
                'policy')
 BASELINE = 'none'
+# The searched policy, and the policy it starts from.
+SEARCHED, START = 'ddas', 'uniform'
+
+
+def paired_difference(values: Dict[int, float],
+                      baseline: Dict[int, float]) -> dict:
+    """The mean difference of two arms over their common seeds, with its
+    95 % t-interval.
+
+    Args:
+        values (dict[int, float]): the metric of one arm per seed.
+        baseline (dict[int, float]): the other arm's.
+
+    Returns:
+        dict: ``seeds`` (how many are shared), ``diff``, ``low``, ``high``
+        (None where there are too few seeds).
+    """
+    from scipy.stats import t
+    seeds = sorted(set(values) & set(baseline))
+    diffs = np.array([values[s] - baseline[s] for s in seeds])
+    out = dict(seeds=len(seeds), diff=None, low=None, high=None)
+    if len(diffs):
+        out['diff'] = diffs.mean()
+    if len(diffs) > 1:
+        half = t.ppf(0.975, len(diffs) - 1) * diffs.std(ddof=1) / math.sqrt(
+            len(diffs))
+        out['low'], out['high'] = out['diff'] - half, out['diff'] + half
+    return out
+
+
+def _by_arm(results: List[dict], arms: List[str]) -> Dict[str, dict]:
+    by_arm: Dict[str, Dict[int, float]] = {arm: {} for arm in arms}
+    for result in results:
+        by_arm.setdefault(result['arm'], {})[result['seed']] = result['value']
+    return by_arm
 
 
 def summarize(results: List[dict], arms: List[str]) -> List[dict]:
@@ -29,11 +64,9 @@ def summarize(results: List[dict], arms: List[str]) -> List[dict]:
         ``train``, ``diff``, ``low``, ``high``; None where there are too few
         runs).
     """
-    from scipy.stats import t
-    by_arm: Dict[str, Dict[int, float]] = {arm: {} for arm in arms}
+    by_arm = _by_arm(results, arms)
     train: Dict[str, List[float]] = {arm: [] for arm in arms}
     for result in results:
-        by_arm.setdefault(result['arm'], {})[result['seed']] = result['value']
         train.setdefault(result['arm'], []).append(result['train_value'])
     baseline = by_arm.get(BASELINE, {})
     rows = []
@@ -45,17 +78,42 @@ def summarize(results: List[dict], arms: List[str]) -> List[dict]:
                    std=values.std(ddof=1) if len(values) > 1 else None,
                    train=float(np.mean(train[arm])), diff=None, low=None,
                    high=None)
-        seeds = sorted(set(by_arm[arm]) & set(baseline))
-        if arm != BASELINE and seeds:
-            diffs = np.array([by_arm[arm][s] - baseline[s] for s in seeds])
-            row['diff'] = diffs.mean()
-            if len(diffs) > 1:
-                half = t.ppf(0.975, len(diffs) - 1) * diffs.std(
-                    ddof=1) / math.sqrt(len(diffs))
-                row['low'] = row['diff'] - half
-                row['high'] = row['diff'] + half
+        if arm != BASELINE:
+            difference = paired_difference(by_arm[arm], baseline)
+            row.update((key, difference[key])
+                       for key in ('diff', 'low', 'high'))
         rows.append(row)
     return rows
+
+
+def paired_table(results: List[dict], arms: List[str],
+                 reference: str = SEARCHED) -> str:
+    """``reference`` minus every other arm, paired by seed, as a Markdown
+    table: its own starting point ``uniform`` first, then the arms in
+    order. Empty when ``reference`` has no runs.
+
+    Args:
+        results (list[dict]): one result per finished run.
+        arms (list[str]): the arms.
+        reference (str): the arm compared. Defaults to ``'ddas'``.
+
+    Returns:
+        str: the table.
+    """
+    by_arm = _by_arm(results, arms)
+    if not by_arm.get(reference):
+        return ''
+    others = sorted((arm for arm in arms if arm != reference),
+                    key=lambda arm: arm != START)
+    lines = [f'| paired by seed | seeds | difference | 95 % interval |',
+             '|---|---|---|---|']
+    for arm in others:
+        difference = paired_difference(by_arm[reference], by_arm[arm])
+        if not difference['seeds']:
+            continue
+        lines.append(f'| {reference} − {arm} | {difference["seeds"]} | '
+                     f'{difference["diff"]:+.4f} | {_interval(difference)} |')
+    return '\n'.join(lines) + '\n'
 
 
 def write_csv(path: str, results: List[dict]) -> None:
@@ -65,6 +123,11 @@ def write_csv(path: str, results: List[dict]) -> None:
     writer.writeheader()
     writer.writerows(results)
     write_atomically(path, text.getvalue())
+
+
+def _interval(row: dict) -> str:
+    return ('–' if row['low'] is None else
+            f'[{row["low"]:+.4f}, {row["high"]:+.4f}]')
 
 
 def _number(value: Optional[float], digits: int = 4) -> str:
@@ -79,8 +142,7 @@ def markdown_table(summary: List[dict], metric: str,
         f'interval | on the training data |', '|---|---|---|---|---|---|'
     ]
     for row in summary:
-        interval = ('–' if row['low'] is None else
-                    f'[{row["low"]:+.4f}, {row["high"]:+.4f}]')
+        interval = _interval(row)
         diff = '–' if row['diff'] is None else f'{row["diff"]:+.4f}'
         lines.append(f'| {row["arm"]} | {row["n"]} | {_number(row["mean"])} '
                      f'± {_number(row["std"])} | {diff} | {interval} | '

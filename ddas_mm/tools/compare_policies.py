@@ -11,7 +11,8 @@ tested for every seed, each through the entry points of tools/train.py and
 tools/test.py (under torchrun with ``--launcher pytorch --gpus N``),
 ``--jobs J`` of them at a time (on a machine with J times the cores or GPUs
 a run takes). Results go to the work dir: ``results.csv``
-(one row per run), ``results.md`` (mean ± std per arm, the difference to
+(one row per run), ``results.md`` (``ddas`` minus every other arm paired
+by seed, ``uniform`` first; mean ± std per arm, the difference to
 ``none`` paired by seed with its 95 % interval, the mean on the training
 data, the search's cost) and ``results.png``. A finished run is never
 repeated: started again, the tool runs only what is missing. The search
@@ -24,8 +25,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from ddas_mm.experiment import (Experiment, ToolLauncher, check_metric,
-                                markdown_table, plot_results, run_one,
-                                run_search, summarize, write_csv)
+                                markdown_table, paired_table, plot_results,
+                                run_one, run_search, summarize, write_csv)
 from ddas_mm.fileio import write_atomically
 
 
@@ -61,6 +62,9 @@ def write_results(experiment: Experiment) -> str:
         with open(search_time) as f:
             seconds = json.load(f)['seconds']
     table = markdown_table(summarize(results, arms), metric, seconds)
+    paired = paired_table(results, arms)
+    if paired:
+        table = paired + '\n' + table
     write_csv(osp.join(experiment.work_dir, 'results.csv'), results)
     write_atomically(osp.join(experiment.work_dir, 'results.md'), table)
     plot_results(osp.join(experiment.work_dir, 'results.png'), results, arms,

@@ -78,6 +78,8 @@ def test_every_arm_runs_and_an_interrupted_experiment_continues(tmp_path):
     for arm in arms:
         assert f'| {arm} | 1 |' in table
     assert 'Search:' in table
+    # The searched policy against its own start first.
+    assert table.splitlines()[2].startswith('| ddas − uniform | 1 |')
     assert os.path.getsize(osp.join(work_dir, 'results.png')) > 1000
     # Each run trained with its arm: the dumped configs say so.
     config = open(osp.join(work_dir, 'runs', 'ddas-fixed', 'seed0',

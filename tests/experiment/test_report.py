@@ -1,0 +1,53 @@
+"""The comparison's paired differences against scipy's paired t-test."""
+import numpy as np
+import pytest
+from scipy.stats import ttest_rel
+
+from ddas_mm.experiment import paired_table, summarize
+
+
+def _results(values: dict) -> list:
+    return [dict(arm=arm, seed=seed, value=value, train_value=0.0)
+            for arm, per_seed in values.items()
+            for seed, value in enumerate(per_seed)]
+
+
+def _row(table: str, label: str) -> list:
+    [line] = [line for line in table.splitlines()
+              if line.startswith(f'| {label} |')]
+    return [cell.strip() for cell in line.strip('|').split('|')]
+
+
+def test_paired_differences_match_a_paired_t_test():
+    rng = np.random.default_rng(0)
+    values = {arm: 80 + rng.normal(size=8)
+              for arm in ('none', 'ddas', 'trivialaugment', 'uniform')}
+    arms = list(values)
+    table = paired_table(_results(values), arms)
+    # ddas against its starting point first, then the arms in order.
+    labels = [line.split('|')[1].strip() for line in table.splitlines()[2:]]
+    assert labels == ['ddas − uniform', 'ddas − none',
+                      'ddas − trivialaugment']
+    for other in ('uniform', 'none', 'trivialaugment'):
+        test = ttest_rel(values['ddas'], values[other])
+        interval = test.confidence_interval(0.95)
+        _, seeds, diff, bounds = _row(table, f'ddas − {other}')
+        assert int(seeds) == 8
+        assert float(diff) == pytest.approx(
+            np.mean(values['ddas'] - values[other]), abs=1e-4)
+        low, high = map(float, bounds.strip('[]').split(','))
+        assert (low, high) == pytest.approx(
+            (interval.low, interval.high), abs=1e-4)
+    # The per-arm table's difference to none is the same computation.
+    [row] = [r for r in summarize(_results(values), arms)
+             if r['arm'] == 'uniform']
+    interval = ttest_rel(values['uniform'], values['none']).confidence_interval()
+    assert (row['low'], row['high']) == pytest.approx(
+        (interval.low, interval.high))
+
+
+def test_only_common_seeds_are_paired():
+    values = {'ddas': [1.0, 2.0, 4.0], 'uniform': [0.5, 1.0]}
+    table = paired_table(_results(values), list(values))
+    assert _row(table, 'ddas − uniform')[1:3] == ['2', '+0.7500']
+    assert paired_table(_results({'none': [1.0]}), ['none', 'ddas']) == ''
