@@ -38,17 +38,47 @@ class DDASPolicyHook(Hook):
             return self.search_hook
         return self.replay_hook
 
+    # One method for each stage that DDASSearchRecordHook or DDASReplayHook
+    # implements, and no other: mmengine lists and calls a hook at exactly
+    # the stages it overrides (``Hook.get_triggered_stages``).
 
-def _forward(stage: str):
-    """A hook method that calls the chosen hook's method of that stage."""
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """The chosen hook's ``after_load_checkpoint``."""
+        self.chosen(runner).after_load_checkpoint(runner, checkpoint)
 
-    def call(self, runner, *args, **kwargs):
-        return getattr(self.chosen(runner), stage)(runner, *args, **kwargs)
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        """The chosen hook's ``before_save_checkpoint``."""
+        self.chosen(runner).before_save_checkpoint(runner, checkpoint)
 
-    call.__name__ = call.__qualname__ = stage
-    call.__doc__ = f"The chosen hook's ``{stage}``."
-    return call
+    def before_train(self, runner) -> None:
+        """The chosen hook's ``before_train``."""
+        self.chosen(runner).before_train(runner)
 
+    def before_train_epoch(self, runner) -> None:
+        """The chosen hook's ``before_train_epoch``."""
+        self.chosen(runner).before_train_epoch(runner)
 
-for _stage in Hook.stages:
-    setattr(DDASPolicyHook, _stage, _forward(_stage))
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
+                         outputs=None) -> None:
+        """The chosen hook's ``after_train_iter``."""
+        self.chosen(runner).after_train_iter(runner, batch_idx, data_batch,
+                                             outputs)
+
+    def after_train_epoch(self, runner) -> None:
+        """The chosen hook's ``after_train_epoch``."""
+        self.chosen(runner).after_train_epoch(runner)
+
+    def after_train(self, runner) -> None:
+        """The chosen hook's ``after_train``."""
+        self.chosen(runner).after_train(runner)
+
+    def before_val(self, runner) -> None:
+        """The chosen hook's ``before_val``."""
+        self.chosen(runner).before_val(runner)
+
+    def before_test(self, runner) -> None:
+        """The chosen hook's ``before_test``."""
+        self.chosen(runner).before_test(runner)

@@ -80,6 +80,17 @@ def test_policy_hook_records_a_search(search):
     assert len(hook.search_hook.schedule) == 2
 
 
+def test_policy_hook_stages_are_its_inner_hooks():
+    # mmengine lists a hook under, and calls it at, the stages it
+    # overrides: DDASPolicyHook's are those of its two hooks, not every
+    # val/test iteration.
+    hook = DDASPolicyHook()
+    inner = (set(hook.search_hook.get_triggered_stages())
+             | set(hook.replay_hook.get_triggered_stages()))
+    assert set(hook.get_triggered_stages()) == inner
+    assert 'after_val_iter' not in inner and 'after_test_iter' not in inner
+
+
 def test_record_hook_refuses_a_retraining(tmp_path):
     cfg = Config.fromfile(
         osp.join(REPO, 'tests', 'configs', 'lenet5_fashion-mnist_tiny.py'))
