@@ -15,27 +15,18 @@ from mmengine.config import Config
 from ddas_mm.fileio import write_atomically
 from ddas_mm.ops import PRESETS
 from ddas_mm.policy import defaults
+from ddas_mm.policy.schedule import POLICY_FILENAME
 from ddas_mm.config_text import Code, config_text
 from . import pipeline_rules as rules
 from .schedules import base_epochs, stretched_schedulers
 from .source import ConfigError, ConfigSource
 
 TASKS = {'mmdet': 'detection', 'mmpretrain': 'classification'}
-# The proxy tasks of paper §3.5.1 (COCO 3000 / 1500, CIFAR 2000 / 2000) and
-# its search lengths (COCO: the shipped retinanet_r50_search.py), the
-# shortest a search gets: with a small proxy split or large batches it gets
-# the epochs that reach the paper's policy steps (defaults.POLICY_STEPS).
-TASK_DEFAULTS = {
-    'detection': dict(num_train=3000, num_val=1500, epochs=30),
-    'classification': dict(num_train=2000, num_val=2000, epochs=20),
-}
 # Classification images up to this side get the 'cifar' preset, larger
 # ones 'imagenet' (the paper's two classification settings).
 CIFAR_MAX_SIDE = 64
 # Dataset wrappers whose inner dataset the proxy split takes instead.
 UNWRAPPED = ('RepeatDataset', 'ClassBalancedDataset')
-# The authors' p_tp smoothing in retraining (process_npy.py, F_s = 6).
-SMOOTH = 6
 
 
 class ConfigFacts(NamedTuple):
@@ -242,7 +233,7 @@ def _search_epochs(num_train: int, num_classes: Optional[int],
     """The task's search length, or the epochs that reach the paper's
     policy steps where that is longer."""
     return max(
-        TASK_DEFAULTS[facts.task]['epochs'],
+        defaults.TASK_DEFAULTS[facts.task]['epochs'],
         math.ceil(defaults.POLICY_STEPS /
                   _batches(num_train, num_classes, facts)))
 
@@ -252,7 +243,7 @@ def _retrain_config(facts: ConfigFacts, policy: str,
     augment = dict(
         type='DynamicDDASAugment',
         policy=Code('ddas_policy'),
-        smooth=SMOOTH,
+        smooth=defaults.SMOOTH,
         channel_order=facts.channel_order)
     pipeline, replaced = rules.retrain_pipeline(facts.train_pipeline,
                                                 augment)
@@ -274,7 +265,7 @@ def _retrain_config(facts: ConfigFacts, policy: str,
               f'by tools/misc/ddas_configs.py: DynamicDDASAugment right '
               f'after the transform that sets the image size, where the '
               f"search applied its ops; p_tp smoothed as the authors' "
-              f'(F_s = {SMOOTH}).')
+              f'(F_s = {defaults.SMOOTH}).')
     return config_text(header, assignments)
 
 
@@ -323,7 +314,7 @@ def generate_ddas_configs(config: str,
     """
     source = ConfigSource(config)
     task = _task(source)
-    defaults = TASK_DEFAULTS[task]
+    task_defaults = defaults.TASK_DEFAULTS[task]
     if num_classes is not None and task != 'classification':
         raise ConfigError('num_classes (a per-class split) is for '
                           'classification; leave it out for detection.')
@@ -334,12 +325,12 @@ def generate_ddas_configs(config: str,
     facts = _facts(source, task, preset, channel_order, out_dir)
     _check_optimizer(source, sgd_lr)
     search_name = f'{source.stem}_ddas_search'
-    policy = policy or osp.join('work_dirs', search_name, 'ddas_policy.json')
+    policy = policy or osp.join('work_dirs', search_name, POLICY_FILENAME)
     notes: List[str] = []
-    num_train = num_train or defaults['num_train']
+    num_train = num_train or task_defaults['num_train']
     texts = {
         search_name:
-        _search_config(facts, num_train, num_val or defaults['num_val'],
+        _search_config(facts, num_train, num_val or task_defaults['num_val'],
                        num_classes, epochs
                        or _search_epochs(num_train, num_classes, facts),
                        sgd_lr, notes),

@@ -13,6 +13,10 @@ Sources:
   reference semantics of the colour ops of AutoAugment and RandAugment.
 """
 
+# N_o, the ops of a policy (the paper, §3.5: 2); the default of a search
+# space, and of a search through ddas_mm.policy.defaults.NUM_OPS.
+NUM_OPS = 2
+
 # Levels are integers 0..MAX_LEVEL (RandAugment and Zoph et al.: 10).
 MAX_LEVEL = 10
 

@@ -5,7 +5,7 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
 
-from .constants import MAX_LEVEL
+from .constants import MAX_LEVEL, NUM_OPS
 from .functional import apply_op_to_targets
 from .targets import Targets, clip_boxes, drop_lost_instances
 from .definitions import get_op
@@ -83,7 +83,8 @@ class SearchSpace:
             one). Give exactly one of ``preset`` and ``ops``.
         levels (Sequence[int] | None): Overrides the preset's levels of its
             ops that take one (only with ``preset``).
-        num_ops (int): Ops per policy (N_o in the paper).
+        num_ops (int): Ops per policy (N_o in the paper). Defaults to
+            :data:`~.constants.NUM_OPS`.
 
     Raises:
         ValueError: Bad arguments, an unknown op or a level the op does not
@@ -95,7 +96,7 @@ class SearchSpace:
                  preset: Optional[str] = None,
                  ops: Optional[Sequence[Union[Sequence, Dict]]] = None,
                  levels: Optional[Sequence[int]] = None,
-                 num_ops: int = 2):
+                 num_ops: int = NUM_OPS):
         if (preset is None) == (ops is None):
             raise ValueError('SearchSpace takes exactly one of preset= and '
                              'ops=')

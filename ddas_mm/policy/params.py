@@ -37,12 +37,12 @@ class DDASPolicy(nn.Module):
                              f'at least one op.')
         if not is_count(num_ops):
             raise ValueError(f'num_ops (N_o) must be an integer >= 1, got '
-                             f'{num_ops!r}; the paper uses 2.')
+                             f'{num_ops!r}; the paper uses {NUM_OPS}.')
         if not (isinstance(init_tp, (int, float)) and 0.0 < init_tp < 1.0):
             raise ValueError(f'init_tp must be a probability strictly between '
                              f'0 and 1 (p_tp = sigmoid(alpha_tp) never '
                              f'reaches 0 or 1), got {init_tp!r}; the paper '
-                             f'uses 0.35.')
+                             f'uses {INIT_TP}.')
         self.num_candidates = num_candidates
         self.num_ops = num_ops
         # p_tp = sigmoid(alpha_tp) (§3.5.2), so alpha_tp = logit(init_tp).
