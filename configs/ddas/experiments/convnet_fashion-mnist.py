@@ -9,8 +9,14 @@
 # or OMP_NUM_THREADS=1 python tools/analysis/compare_policies.py \
 #        configs/ddas/experiments/convnet_fashion-mnist.py --jobs 2
 _base_ = './lenet5_fashion-mnist.py'
-search = 'configs/ddas/convnet_fashion-mnist_search.py'
+# The search on the pool (500 / 500 images, 1264 policy steps).
+search = 'configs/ddas/convnet_fashion-mnist-pool1000_search.py'
+search_cfg_options = dict(_delete_=True)
 retrain = 'configs/ddas/convnet_fashion-mnist_retrain.py'
+# The searched policy against its own start (uniform), crop + flip alone
+# (none), a library policy and no augmentation; 8 seeds, paired.
+arms = ['none', 'uniform', 'trivialaugment', 'bare', 'ddas']
+seeds = [0, 1, 2, 3, 4, 5, 6, 7]
 # 100 epochs: the length tried first; it passed the rule, which takes the
 # shortest length that passes (convnet_fashion-mnist_regime-100e.py).
 retrain_cfg_options = {
