@@ -43,6 +43,8 @@ from ddas_mm.policy import PolicySchedule
 from ddas_mm.policy.estimator import ESTIMATORS
 
 NOISE_FLOOR = 'random-sign'
+# The first argument of the child process that runs one search.
+CHILD = '--one-search'
 
 
 def random_sign_alignment(grads: torch.Tensor,
@@ -67,31 +69,24 @@ def parse_args():
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='key=value overrides for every search, as '
                         "tools/train.py's")
-    parser.add_argument('--run', nargs=3, metavar=('ESTIMATOR', 'SEED',
-                                                   'WORK_DIR'),
-                        help=argparse.SUPPRESS)  # one search, in a child
     args = parser.parse_args()
     if len(args.seeds) < 2:
         parser.error('give at least two seeds: agreement needs pairs.')
     return args
 
 
-def run_one(config: str, estimator: str, seed: int, work_dir: str,
-            cfg_options: list) -> None:
-    """One search in this process, with the signal hook added."""
-    from mmengine.config import Config, DictAction
+def run_one(arguments: list) -> None:
+    """One search in this process, as tools/train.py reads its arguments
+    (``CONFIG --work-dir DIR --cfg-options ...``), with the signal hook and
+    the noise floor's estimator added."""
     from mmengine.runner import Runner
 
+    from ddas_mm.utils import add_launch_arguments, load_config
+    parser = argparse.ArgumentParser()
+    parser.add_argument('config')
+    add_launch_arguments(parser)
+    cfg = load_config(parser.parse_args(arguments))
     ESTIMATORS[NOISE_FLOOR] = random_sign_alignment
-    cfg = Config.fromfile(config)
-    if cfg_options:  # parsed as tools/train.py parses them
-        parser = argparse.ArgumentParser()
-        parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-        cfg.merge_from_dict(
-            parser.parse_args(['--cfg-options', *cfg_options]).cfg_options)
-    cfg.work_dir = work_dir
-    cfg.randomness = dict(cfg.get('randomness', {}), seed=seed)
-    cfg.train_cfg.estimator = estimator
     cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
         dict(type='DDASSignalHook')
     ]
@@ -107,12 +102,12 @@ def launch(args, estimator: str, seed: int) -> None:
     folder = run_dir(args.work_dir, estimator, seed)
     if osp.isfile(osp.join(folder, SIGNAL_FILENAME)):
         return
+    # The run's seed and estimator after the user's options, so they win.
     command = [
-        sys.executable, osp.abspath(__file__), args.config, '--run',
-        estimator, str(seed), folder
+        sys.executable, osp.abspath(__file__), CHILD, args.config,
+        '--work-dir', folder, '--cfg-options', *args.cfg_options,
+        f'randomness.seed={seed}', f'train_cfg.estimator={estimator}'
     ]
-    if args.cfg_options:
-        command += ['--cfg-options', *args.cfg_options]
     env = dict(os.environ)
     env.setdefault('OMP_NUM_THREADS', '1')
     os.makedirs(folder, exist_ok=True)
@@ -161,11 +156,10 @@ def summarise(runs: list) -> dict:
 
 
 def main():
-    args = parse_args()
-    if args.run:
-        estimator, seed, folder = args.run
-        run_one(args.config, estimator, int(seed), folder, args.cfg_options)
+    if sys.argv[1:2] == [CHILD]:
+        run_one(sys.argv[2:])
         return
+    args = parse_args()
     estimators = args.estimators + ([] if args.no_noise_floor else
                                     [NOISE_FLOOR])
     jobs = [(e, s) for e in estimators for s in args.seeds]
