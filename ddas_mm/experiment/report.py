@@ -105,7 +105,7 @@ def paired_table(results: List[dict], arms: List[str],
         return ''
     others = sorted((arm for arm in arms if arm != reference),
                     key=lambda arm: arm != START)
-    lines = [f'| paired by seed | seeds | difference | 95 % interval |',
+    lines = ['| paired by seed | seeds | difference | 95 % interval |',
              '|---|---|---|---|']
     for arm in others:
         difference = paired_difference(by_arm[reference], by_arm[arm])

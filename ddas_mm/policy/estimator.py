@@ -76,14 +76,8 @@ def equal_norm_alignment(grads: torch.Tensor,
     weight ``w_l`` of the look-ahead
     ``theta_t - eta * (w_0 * g_0 + sum_l w_l * |g_0| / |g_l| * g_l)``, the
     norm ratios held constant. A zero ``g_l`` gives a non-finite ``d_l``,
-    and the policy step is skipped.
-
-    Args:
-        grads (Tensor): (L-hat + 1, P) flattened ``g_0 .. g_L`` at theta_t.
-        g_val (Tensor): (P,) flattened validation gradient at theta_{t+1}.
-
-    Returns:
-        Tensor: (L-hat,) ``d_1 .. d_L``.
+    and the policy step is skipped. Arguments and result as in
+    :func:`alignment`.
     """
     products = grads @ g_val
     norms = grads.norm(dim=1)
