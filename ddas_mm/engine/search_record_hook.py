@@ -138,9 +138,8 @@ class DDASSearchRecordHook(Hook):
             self.schedule.dump(path)
         runner.logger.info(
             f'DDAS epoch {runner.epoch + 1}: {self._top_ops_text(loop)}; '
-            f'{loop.policy_steps} policy steps taken, {loop.num_skipped} '
-            f'skipped so far; policy written '
-            f'to {path}')
+            f'{loop.num_skipped} policy steps skipped so far, '
+            f'{loop.policy_steps} taken; policy written to {path}')
 
     def after_train(self, runner) -> None:
         """Plot the searched policy next to the policy file."""

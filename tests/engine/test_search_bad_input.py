@@ -127,6 +127,8 @@ def test_nan_step_is_skipped_and_counted(tmp_path):
     assert 'policy step skipped at iteration 3' in log
     assert '2 skipped so far' in log
     assert '2 policy steps skipped so far' in log
+    # The budget spent: 8 iterations, 2 of them without a policy step.
+    assert '2 policy steps skipped so far, 6 taken' in log
 
 
 def test_policy_step_skipped_when_z_g_is_zero(tmp_path):
