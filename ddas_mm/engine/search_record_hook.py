@@ -8,7 +8,7 @@ keeps the search's state in checkpoints so that a resumed search continues
 exactly. Configs name ``DDASPolicyHook``, which uses this hook in a search.
 """
 import os.path as osp
-from typing import Optional
+from typing import Optional, Sequence
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
@@ -57,13 +57,19 @@ class DDASSearchRecordHook(Hook):
                 f'in custom_hooks, which replays a policy in a retraining.')
         return loop
 
-    def _new_schedule(self, runner, loop: DDASSearchLoop) -> PolicySchedule:
+    def _new_schedule(self,
+                      runner,
+                      loop: DDASSearchLoop,
+                      records: Sequence[dict] = ()) -> PolicySchedule:
+        """The search's schedule, with the epoch ``records`` of a
+        checkpoint (dicts with ``p_tp`` and ``p_o``) if resumed."""
         meta = dict(
             config=runner.cfg.filename or '',
             num_policies=loop.num_policies,
             init_tp=loop.init_tp,
             seed=runner.seed)
-        return PolicySchedule(loop.space, meta)
+        return PolicySchedule(loop.space, meta,
+                              [(r['p_tp'], r['p_o']) for r in records])
 
     def _top_ops_text(self, loop: DDASSearchLoop) -> str:
         p_o = loop.policy.p_o.detach()
@@ -86,9 +92,7 @@ class DDASSearchRecordHook(Hook):
         loop = self._loop(runner)
         state = checkpoint[CHECKPOINT_KEY]
         loop.load_policy_state_dict(state['loop'])
-        self.schedule = self._new_schedule(runner, loop)
-        for record in state['epochs']:
-            self.schedule.append(record['p_tp'], record['p_o'])
+        self.schedule = self._new_schedule(runner, loop, state['epochs'])
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         """Store alpha, the policy optimizers and the epoch records."""

@@ -21,7 +21,7 @@ unsearched policy.
 """
 import json
 import math
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -48,12 +48,21 @@ def _as_float_array(values) -> np.ndarray:
     return np.asarray(values, dtype=np.float64)
 
 
-def _check_record(p_tp, p_o, num_candidates: int) -> Optional[str]:
-    """Return what is wrong with one record, or None if it is valid."""
+def _check_p_tp(p_tp) -> Optional[str]:
+    """Return what is wrong with a p_tp, or None if it is valid."""
     if isinstance(p_tp, bool) or not isinstance(p_tp, (int, float)):
         return f'p_tp must be a number, got {p_tp!r}'
     if not (math.isfinite(p_tp) and 0.0 <= p_tp <= 1.0):
         return f'p_tp must be a probability in [0, 1], got {p_tp!r}'
+    return None
+
+
+def _check_record(p_tp: float, p_o: np.ndarray,
+                  num_candidates: int) -> Optional[str]:
+    """Return what is wrong with one record, or None if it is valid."""
+    problem = _check_p_tp(p_tp)
+    if problem:
+        return problem
     if p_o.ndim != 1 or p_o.size != num_candidates:
         return (f'p_o must have one probability per candidate op of the '
                 f'space (K={num_candidates}), got shape {p_o.shape}')
@@ -87,6 +96,8 @@ class PolicySchedule:
         space (SearchSpace): the candidate ops ``p_o`` is defined over.
         meta (dict, optional): free-form provenance written with the file
             (config, number of policies, initial p_tp, seed ...).
+        records (Iterable[tuple], optional): ``(p_tp, p_o)`` per search
+            epoch, in order, each checked as :meth:`append` checks it.
 
     Example:
         >>> schedule = PolicySchedule(SearchSpace(preset='cifar'))
@@ -95,11 +106,16 @@ class PolicySchedule:
         >>> p_tp, p_o = PolicySchedule.load(path).policy_at(0.5)
     """
 
-    def __init__(self, space: SearchSpace, meta: Optional[dict] = None):
+    def __init__(self,
+                 space: SearchSpace,
+                 meta: Optional[dict] = None,
+                 records: Iterable[Tuple[Any, Any]] = ()):
         self.space = space
         self.meta = dict(meta or {})
         self._p_tp: List[float] = []
         self._p_o: List[np.ndarray] = []
+        for p_tp, p_o in records:
+            self.append(p_tp, p_o)
 
     # ------------------------------------------------------------ records
     def append(self, p_tp, p_o) -> None:
@@ -134,6 +150,11 @@ class PolicySchedule:
         """ndarray: (T, K) op probabilities per search epoch."""
         return np.stack(self._p_o) if self._p_o else np.zeros(
             (0, self.space.K))
+
+    def _with_records(self, p_tp: Sequence[float],
+                      p_o: Sequence[np.ndarray]) -> 'PolicySchedule':
+        """A schedule of this space and meta with other records."""
+        return PolicySchedule(self.space, self.meta, zip(p_tp, p_o))
 
     # ------------------------------------------------------------- replay
     def index(self, progress: float) -> int:
@@ -194,15 +215,12 @@ class PolicySchedule:
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise ValueError(f'The smoothing size F_s must be an integer '
                              f'>= 1 (1 = no smoothing), got {size!r}')
-        out = PolicySchedule(self.space, self.meta)
         p_tp = self.p_tp
         last_start = max(len(self) - size, 0)
-        out._p_tp = [
-            float(p_tp[start:start + size].mean())
+        return self._with_records([
+            p_tp[start:start + size].mean()
             for start in np.minimum(np.arange(len(self)), last_start)
-        ]
-        out._p_o = list(self._p_o)
-        return out
+        ], self._p_o)
 
     def replayed(self, mode: str) -> 'PolicySchedule':
         """Return a copy that replays the records another way.
@@ -225,12 +243,11 @@ class PolicySchedule:
         if mode not in REPLAY_MODES:
             raise ValueError(f'replay mode must be one of {REPLAY_MODES}, '
                              f'got {mode!r}')
-        out = PolicySchedule(self.space, self.meta)
-        out._p_tp, out._p_o = list(self._p_tp), list(self._p_o)
+        p_tp, p_o = self._p_tp, self._p_o
         if mode in ('last', 'last_p_tp'):
-            out._p_tp = [self._p_tp[-1]] * len(self)
+            p_tp = [self._p_tp[-1]] * len(self)
         if mode in ('last', 'last_p_o'):
-            out._p_o = [self._p_o[-1]] * len(self)
+            p_o = [self._p_o[-1]] * len(self)
         if mode == 'initial':
             if 'init_tp' not in self.meta:
                 raise ValueError(
@@ -238,20 +255,17 @@ class PolicySchedule:
                     "the search started from), which replay mode 'initial' "
                     'needs: add it to the file, or replay a file the search '
                     'wrote.')
-            out._p_tp = [float(self.meta['init_tp'])] * len(self)
-            out._p_o = [np.full(self.space.K, 1 / self.space.K)] * len(self)
-        return out
+            p_tp = [float(self.meta['init_tp'])] * len(self)
+            p_o = [np.full(self.space.K, 1 / self.space.K)] * len(self)
+        return self._with_records(p_tp, p_o)
 
     def with_p_tp(self, p_tp: float) -> 'PolicySchedule':
         """Return a copy with a constant p_tp (the paper's Table 5), p_o per
         epoch as recorded."""
-        p_o = self._p_o[0] if self._p_o else np.zeros(self.space.K)
-        problem = _check_record(p_tp, p_o, self.space.K)
+        problem = _check_p_tp(p_tp)
         if problem:
             raise ValueError(f'constant p_tp: {problem}')
-        out = PolicySchedule(self.space, self.meta)
-        out._p_tp, out._p_o = [float(p_tp)] * len(self), list(self._p_o)
-        return out
+        return self._with_records([p_tp] * len(self), self._p_o)
 
     # --------------------------------------------------------------- JSON
     def to_dict(self) -> Dict[str, Any]:
@@ -316,7 +330,7 @@ class PolicySchedule:
             fail(f'bad "space": {err}')
         if not content['epochs']:
             fail('"epochs" is empty: the search wrote no policy yet.')
-        schedule = cls(space, meta)
+        records = []
         for i, record in enumerate(content['epochs']):
             if not isinstance(record, dict) or not {'epoch', 'p_tp', 'p_o'
                                                     } <= record.keys():
@@ -325,16 +339,18 @@ class PolicySchedule:
             if record['epoch'] != i + 1:
                 fail(f'epochs[{i}] has "epoch": {record["epoch"]!r}; records '
                      f'must be numbered 1..T in order.')
+            problem = _check_p_tp(record['p_tp'])
+            if problem:
+                fail(f'epoch {i + 1}: {problem}.')
             try:
                 p_o = np.asarray(record['p_o'], dtype=np.float64)
             except (TypeError, ValueError):
                 fail(f'epoch {i + 1}: p_o must be a list of numbers.')
-            problem = _check_record(record['p_tp'], p_o, space.K)
-            if problem:
-                fail(f'epoch {i + 1}: {problem}.')
-            schedule._p_tp.append(float(record['p_tp']))
-            schedule._p_o.append(p_o)
-        return schedule
+            records.append((record['p_tp'], p_o))
+        try:
+            return cls(space, meta, records)
+        except ValueError as err:
+            fail(str(err))
 
     @classmethod
     def load(cls, path: str) -> 'PolicySchedule':
