@@ -74,3 +74,19 @@ def config_text(header: str, assignments: List[Tuple[str, object]]) -> str:
     body = ''.join(f'{name} = {literal(value)}\n'
                    for name, value in assignments)
     return comment + formatted(body)
+
+
+def type_name(cfg: dict, default: str = '') -> str:
+    """The type a config dict names, without its scope prefix.
+
+    Args:
+        cfg (dict): e.g. ``dict(type='mmdet.Resize', ...)``; ``type`` may
+            also be a class, as configs written in Python give it.
+        default (str): the name when ``cfg`` has no ``type``.
+
+    Returns:
+        str: ``'Resize'`` for ``'mmdet.Resize'`` or for the class.
+    """
+    kind = cfg.get('type', default)
+    kind = kind if isinstance(kind, str) else kind.__name__
+    return kind.rsplit('.', 1)[-1]

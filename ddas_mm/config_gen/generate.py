@@ -16,7 +16,7 @@ from ddas_mm.fileio import write_atomically
 from ddas_mm.ops import PRESETS
 from ddas_mm.policy import defaults
 from ddas_mm.policy.schedule import POLICY_FILENAME
-from ddas_mm.config_text import Code, config_text
+from ddas_mm.config_text import Code, config_text, type_name
 from . import pipeline_rules as rules
 from .schedules import base_epochs, stretched_schedulers
 from .source import ConfigError, ConfigSource
@@ -67,7 +67,7 @@ def _dataset_path(source: ConfigSource, loader: str) -> Optional[List[str]]:
     if not dataloader:
         return None
     keys, dataset = [loader, 'dataset'], dataloader['dataset']
-    kind = rules.transform_type(dataset)
+    kind = type_name(dataset)
     if kind in UNWRAPPED:
         keys, dataset = keys + ['dataset'], dataset['dataset']
     elif 'pipeline' not in dataset:
@@ -91,7 +91,7 @@ def _lookup(cfg: Config, keys: List[str]):
 
 def _check_pipeline(source: ConfigSource, pipeline: List[dict]) -> None:
     for transform in pipeline:
-        kind = rules.transform_type(transform)
+        kind = type_name(transform)
         if rules.is_loading(transform) and transform.get('to_float32'):
             raise source.error(
                 f'{kind} loads float images: the ops work on uint8 images.',
@@ -101,9 +101,8 @@ def _check_pipeline(source: ConfigSource, pipeline: List[dict]) -> None:
 
 
 def _check_optimizer(source: ConfigSource, sgd_lr: Optional[float]) -> None:
-    optimizer = source.cfg.get('optim_wrapper', {}).get('optimizer', {})
-    kind = optimizer.get('type', 'SGD')
-    kind = kind if isinstance(kind, str) else kind.__name__
+    kind = type_name(
+        source.cfg.get('optim_wrapper', {}).get('optimizer', {}), 'SGD')
     if kind != 'SGD' and sgd_lr is None:
         raise source.error(
             f'the network optimizer is {kind}: the policy gradient (Eq. 15) '
@@ -367,7 +366,7 @@ def _facts(source: ConfigSource, task: str, preset: Optional[str],
             'test_pipeline): S_val needs a deterministic one.',
             r'val_dataloader', 'give the config a val_dataloader.')
     channel_order = channel_order or rules.channel_order(
-        train_pipeline, rules.transform_type(train_dataset))
+        train_pipeline, type_name(train_dataset))
     if channel_order is None:
         raise source.error(
             'cannot tell the channel order of the images: the pipeline '

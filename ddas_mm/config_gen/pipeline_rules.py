@@ -22,6 +22,8 @@ images at the same scale.
 """
 from typing import List, Optional, Tuple
 
+from ddas_mm.config_text import type_name
+
 # Transforms that set the size of the image, deterministic or random.
 SIZE_SETTING = frozenset({
     'Resize', 'RandomResize', 'RandomChoiceResize', 'ResizeEdge',
@@ -47,26 +49,14 @@ RGB_ARRAY_DATASETS = frozenset(
     {'CIFAR10', 'CIFAR100', 'MNIST', 'FashionMNIST'})
 
 
-def transform_type(transform: dict) -> str:
-    """A transform's type without a scope prefix (``'mmdet.Resize'`` ->
-    ``'Resize'``)."""
-    kind = transform['type']
-    kind = kind if isinstance(kind, str) else kind.__name__
-    return kind.rsplit('.', 1)[-1]
-
-
 def is_loading(transform: dict) -> bool:
-    return transform_type(transform).startswith('Load')
-
-
-def is_packing(transform: dict) -> bool:
-    return transform_type(transform).startswith('Pack')
+    return type_name(transform).startswith('Load')
 
 
 def is_random(transform: dict) -> bool:
     """Whether a transform draws at random: Random*, the augmentation
     policies and the other random augmentations, random crops included."""
-    kind = transform_type(transform)
+    kind = type_name(transform)
     return (kind in POLICIES or kind in RANDOM_AUGMENTATIONS
             or kind.startswith('Random'))
 
@@ -77,7 +67,7 @@ def policy_point(pipeline: List[dict]) -> int:
     for in-memory datasets)."""
     point = 0
     for index, transform in enumerate(pipeline):
-        if is_loading(transform) or transform_type(transform) in SIZE_SETTING:
+        if is_loading(transform) or type_name(transform) in SIZE_SETTING:
             point = index + 1
     return point
 
@@ -92,8 +82,8 @@ def search_train_pipeline(
     Returns:
         tuple[list[dict], list[str]]: the pipeline and the types left out.
     """
-    kept = [t for t in pipeline if transform_type(t) not in POLICIES]
-    left_out = [transform_type(t) for t in pipeline if t not in kept]
+    kept = [t for t in pipeline if type_name(t) not in POLICIES]
+    left_out = [type_name(t) for t in pipeline if t not in kept]
     return kept, left_out
 
 
@@ -112,7 +102,7 @@ def search_val_pipeline(test_pipeline: List[dict],
     if not with_boxes:
         return list(test_pipeline)
     annotations = [
-        t for t in test_pipeline if transform_type(t) == 'LoadAnnotations'
+        t for t in test_pipeline if type_name(t) == 'LoadAnnotations'
     ] or [dict(type='LoadAnnotations', with_bbox=True)]
     rest = [t for t in test_pipeline if t not in annotations]
     image_loaded = next(
@@ -133,10 +123,10 @@ def retrain_pipeline(pipeline: List[dict], augment: dict) -> Tuple[List[dict],
         tuple[list[dict], list[str]]: the pipeline and the policies removed.
     """
     point = policy_point(pipeline)
-    replaced = [t for t in pipeline if transform_type(t) in POLICIES]
+    replaced = [t for t in pipeline if type_name(t) in POLICIES]
     before = [t for t in pipeline[:point] if t not in replaced]
     after = [t for t in pipeline[point:] if t not in replaced]
-    return before + [augment] + after, [transform_type(t) for t in replaced]
+    return before + [augment] + after, [type_name(t) for t in replaced]
 
 
 def channel_order(pipeline: List[dict],
@@ -144,7 +134,7 @@ def channel_order(pipeline: List[dict],
     """The channel order of the pipeline's images: ``'bgr'`` after mmcv's
     image loading (its decoder gives BGR whatever the backend), ``'rgb'``
     for mmpretrain's in-memory datasets; None if it cannot be told."""
-    if any(transform_type(t) == 'LoadImageFromFile' for t in pipeline):
+    if any(type_name(t) == 'LoadImageFromFile' for t in pipeline):
         return 'bgr'
     if dataset_type in RGB_ARRAY_DATASETS:
         return 'rgb'
@@ -156,7 +146,7 @@ def image_side(pipeline: List[dict]) -> Optional[int]:
     transform that sets it with a fixed size; None if none does."""
     side = None
     for transform in pipeline:
-        kind = transform_type(transform)
+        kind = type_name(transform)
         if kind not in SIZE_SETTING:
             continue
         size = transform.get('crop_size', transform.get('scale'))

@@ -4,6 +4,8 @@ import logging
 from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper
 
+from ddas_mm.config_text import type_name
+
 from .runner_internals import accumulative_counts
 
 
@@ -45,8 +47,7 @@ def optimizer_type_name(optim_wrapper) -> str:
     from its config (e.g. ``dict(optimizer=dict(type='SGD', ...))``)."""
     if isinstance(optim_wrapper, OptimWrapper):
         return type(optim_wrapper.optimizer).__name__
-    kind = optim_wrapper.get('optimizer', {}).get('type', '')
-    return kind if isinstance(kind, str) else kind.__name__
+    return type_name(optim_wrapper.get('optimizer', {}))
 
 
 def warn_unless_sgd(optim_wrapper) -> None:
@@ -65,7 +66,7 @@ def warn_unless_sgd(optim_wrapper) -> None:
         optim_wrapper: the runner's optimizer wrapper, built or a config.
     """
     name = optimizer_type_name(optim_wrapper)
-    if name and name.split('.')[-1] != 'SGD':
+    if name and name != 'SGD':
         print_log(
             f'DDASSearchLoop: the network optimizer is {name}, not SGD. The '
             f'policy gradient of the paper (Eq. 6, 15) assumes an SGD step '

@@ -130,7 +130,8 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         self.num_policies = positive_int(
             num_policies, 'num_policies (L-hat)',
             'the paper samples 2 or 3 policies per step.')
-        positive_int(num_ops, 'num_ops (N_o)', 'the paper uses 2.')
+        positive_int(num_ops, 'num_ops (N_o)',
+                     f'the paper uses {defaults.NUM_OPS}.')
         self.channel_order = check_channel_order(channel_order)
         self.seg_ignore_label = seg_ignore_label
         self.space = build_space(space, num_ops)

@@ -130,12 +130,6 @@ class SearchSpace:
         """The number of candidates."""
         return len(self._candidates)
 
-    @property
-    def has_bbox_ops(self) -> bool:
-        """Whether a candidate reads the boxes (BBox_Cutout, _Only_BBoxes):
-        such ops leave images without boxes unchanged."""
-        return any(get_op(name).uses_boxes for name, _ in self._candidates)
-
     def labels(self) -> List[str]:
         """Short names for logs and plots: 'Rotate@4', 'Equalize'."""
         return [
