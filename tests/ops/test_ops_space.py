@@ -4,7 +4,7 @@ import json
 import pytest
 import torch
 
-from ddas_mm.ops import PRESETS, SearchSpace, Targets, apply_op
+from ddas_mm.ops import PRESETS, SearchSpace, Targets
 
 # The paper's CIFAR space as DESIGN.md lists it.
 CIFAR_LEVELLESS = [
@@ -54,8 +54,6 @@ def test_coco_is_zoph_et_al_detection_set():
     }
     assert {level for _, level in space.candidates} == {None, 2, 6, 10}
     assert space.K == 4 + 21 * 3
-    assert space.has_bbox_ops
-    assert not SearchSpace('cifar').has_bbox_ops
 
 
 def test_grey_is_cifar_without_color():
@@ -130,32 +128,35 @@ def test_bad_spaces_raise_value_error(kwargs, message):
         SearchSpace(**kwargs)
 
 
-def test_apply_runs_the_candidates_in_sequence():
-    space = SearchSpace('coco')
+def test_apply_runs_the_candidates_in_order_with_the_box_rule():
+    """Invert, Posterize@6 (2 bits kept) and FlipLR, whose results are
+    computed here by hand: the order matters, boxes follow the flip, a box
+    partly outside is clipped and one under a pixel wide is dropped."""
+    space = SearchSpace(ops=[('Invert', None), ('Posterize', 6),
+                             ('FlipLR', None)])
     img = torch.randint(0,
                         256, (2, 3, 37, 53),
                         dtype=torch.uint8,
                         generator=torch.Generator().manual_seed(0))
-    boxes = [torch.tensor([[5., 5., 30., 30.]]), torch.zeros(0, 4)]
-    indices = [
-        space.candidates.index(('Rotate_BBox', 6)),
-        space.candidates.index(('Cutout_Only_BBoxes', 10))
+    top_two_bits = 0b11000000
+
+    out, _ = space.apply([0, 1], img)
+    assert torch.equal(out, (255 - img) & top_two_bits)
+    out, _ = space.apply([1, 0], img)
+    assert torch.equal(out, 255 - (img & top_two_bits))
+
+    boxes = [
+        torch.tensor([[5., 6., 30., 31.], [-10., 2., 20., 20.],
+                      [10., 10., 10.5, 30.]]),
+        torch.zeros(0, 4)
     ]
-    out, moved = space.apply(torch.tensor(indices),
-                             img,
-                             Targets(boxes=boxes),
-                             sign=-1,
-                             generator=torch.Generator().manual_seed(1))
-    generator = torch.Generator().manual_seed(1)
-    expected, expected_boxes = img, boxes
-    for name, level in (('Rotate_BBox', 6), ('Cutout_Only_BBoxes', 10)):
-        expected, expected_boxes = apply_op(name,
-                                            expected,
-                                            expected_boxes,
-                                            level,
-                                            -1,
-                                            generator=generator)
-    assert torch.equal(out, expected)
-    assert all(map(torch.equal, moved.boxes, expected_boxes))
+    out, moved = space.apply([2, 0], img, Targets(boxes=boxes))
+    assert torch.equal(out, 255 - img.flip(-1))
+    # x -> 53 - x after clipping [-10, 20] to [0, 20]; the third box is
+    # 0.5 pixels wide and goes.
+    assert torch.equal(moved.boxes[0],
+                       torch.tensor([[23., 6., 48., 31.], [33., 2., 53., 20.]]))
+    assert moved.kept[0].tolist() == [0, 1]
+    assert moved.boxes[1].shape == (0, 4)
     with pytest.raises(ValueError, match='out of range'):
         space.apply([space.K], img)
