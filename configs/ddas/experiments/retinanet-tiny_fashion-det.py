@@ -8,6 +8,8 @@
 # the search; see the README).
 #   make experiment-det   (writes the data first)
 search = 'configs/ddas/retinanet-tiny_fashion-det_search.py'
+# One search, seeded, so that the experiment can be run again.
+search_cfg_options = {'randomness.seed': 0}
 retrain = 'configs/ddas/retinanet-tiny_fashion-det_retrain.py'
 arms = ['none', 'ddas', 'uniform', 'autoaugment', 'randaugment']
 seeds = [0, 1, 2, 3]
