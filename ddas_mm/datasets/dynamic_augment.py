@@ -48,9 +48,9 @@ class DynamicDDASAugment(BaseTransform):
     - gt_bboxes, gt_bboxes_labels, gt_ignore_flags, gt_masks: boxes and
       masks follow the geometric ops (see :mod:`ddas_mm.ops.targets`; masks
       keep their class, polygons stay polygons), polygons are cut at the
-      image border. Boxes follow one rule whatever the ops (see
-      :meth:`~ddas_mm.ops.SearchSpace.apply`): clipped to the image before
-      the first op and after each; an instance whose box is then narrower
+      image border. Boxes follow one rule whatever the ops, and in a
+      sample that draws none (see :meth:`~ddas_mm.ops.SearchSpace.apply`):
+      clipped to the image before the first op and after each; an instance whose box is then narrower
       or lower than one pixel, or whose mask is empty, is dropped with its
       labels, ignore flag and mask. So a box inverted (x2 < x1 or y2 < y1)
       or of zero size on input is dropped, as mmdet's
@@ -191,13 +191,15 @@ class DynamicDDASAugment(BaseTransform):
             dict: the results, augmented in place.
         """
         check_results(results)
-        ops: List[int] = []
-        if self.replay_progress.enabled:
-            rng, torch_rng = self._generators()
-            ops = self._draw_ops(rng)
+        if not self.replay_progress.enabled:  # validation, testing
+            results['ddas_ops'] = []
+            return results
+        rng, torch_rng = self._generators()
+        ops = self._draw_ops(rng)
         results['ddas_ops'] = [self._labels[k] for k in ops]
-        if ops:
-            self._apply(results, ops, torch_rng)
+        # Also without ops: the box rule holds for every training sample,
+        # whether or not its draw augments it.
+        self._apply(results, ops, torch_rng)
         return results
 
     def _apply(self, results: dict, ops: List[int],

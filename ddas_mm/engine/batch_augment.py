@@ -135,6 +135,34 @@ def augment_batch(space: SearchSpace, policy: Sequence[int], data: dict,
     return out
 
 
+def branch_batches(space: SearchSpace, policies: Sequence[Sequence[int]],
+                   data: dict, groups: Sequence[ImageGroup],
+                   generator: torch.Generator,
+                   channel_order: str) -> List[dict]:
+    """The batches of one search step: ``D_0`` and the copies ``D_1 ..
+    D_L`` (Eq. 3), made one after the other.
+
+    ``D_0`` is the batch under the empty policy: its images as they are,
+    its targets under the box rule of :meth:`~ddas_mm.ops.SearchSpace.apply`
+    (clipped, instances without an object dropped), so that it differs from
+    every ``D_l`` by the ops alone, not by the boxes kept.
+
+    Args:
+        space (SearchSpace): the candidate ops.
+        policies (Sequence[Sequence[int]]): the L-hat policies, candidate
+            indices each.
+        data, groups, generator, channel_order: as :func:`augment_batch`
+            takes them.
+
+    Returns:
+        list[dict]: L-hat + 1 new batches, ``D_0`` first.
+    """
+    return [
+        augment_batch(space, policy, data, groups, generator, channel_order)
+        for policy in [[]] + list(policies)
+    ]
+
+
 def _size_groups(inputs) -> List[List[int]]:
     """The positions of the images of each size: one group for a stacked
     batch."""

@@ -32,7 +32,7 @@ from ddas_mm.policy import DDASPolicy, defaults
 from ddas_mm.policy.estimator import (branch_weights, combine_gradients,
                                       get_estimator, gradient_normaliser)
 from ddas_mm.policy.randomness import op_generator, policy_generator
-from .batch_augment import augment_batch, batch_on_device
+from .batch_augment import batch_on_device, branch_batches
 from .flat_gradients import FlatGradients
 from .network_optimizer_checks import (check_search_optimizer, loss_scale,
                                        warn_unless_sgd)
@@ -294,12 +294,10 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         optim_wrapper = self.runner.optim_wrapper
         data, targets = batch_on_device(data_batch, model.data_preprocessor,
                                         self.seg_ignore_label)
-        # The copies D_1 .. D_L, made one after the other: between backward
-        # passes the ops' own code runs from cold caches.
-        branches = [data] + [
-            augment_batch(self.space, policy, data, targets, generator,
-                          self.channel_order) for policy in policies.tolist()
-        ]
+        # Made one after the other: between backward passes the ops' own
+        # code runs from cold caches.
+        branches = branch_batches(self.space, policies.tolist(), data,
+                                  targets, generator, self.channel_order)
         log_vars, branch_losses = {}, []
         for branch, branch_data in enumerate(branches):
             loss, branch_vars = self.forward_backward(model, optim_wrapper,

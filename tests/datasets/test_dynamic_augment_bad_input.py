@@ -129,6 +129,36 @@ def test_bad_samples_are_refused_even_when_not_augmented(tmp_path):
                              'NaN or inf')
 
 
+def test_a_sample_that_draws_no_op_follows_the_box_rule_too(tmp_path):
+    """Whether a bad box reaches the detector does not depend on the draw:
+    with p_tp = 0 the boxes are clipped and the ones without an object
+    dropped with their labels, ignore flags and masks, as an op that moves
+    nothing would leave them."""
+    results = edge_results()
+    image = results['img'].copy()
+    results = forced(tmp_path, 'FlipLR', p_tp=0.0)(results)
+    assert results['ddas_ops'] == []
+    assert np.array_equal(results['img'], image)
+    labels = results['gt_bboxes_labels'].tolist()
+    assert_box_rule('Identity', results['gt_bboxes'].tensor, labels)
+    assert results['gt_ignore_flags'].tolist() == [
+        label % 2 == 1 for label in labels]
+    assert len(results['gt_masks']) == len(labels)
+
+
+def test_a_disabled_replay_leaves_the_sample_as_it_is(tmp_path):
+    """Validation and testing (the hook disables the transform): the
+    annotations stay as loaded, bad boxes included."""
+    transform = forced(tmp_path, 'FlipLR')
+    transform.replay_progress.disable()
+    results = transform(edge_results())
+    assert results['ddas_ops'] == []
+    assert results['gt_bboxes_labels'].tolist() == list(EDGE_BOXES)
+    assert torch.equal(
+        results['gt_bboxes'].tensor,
+        torch.tensor(list(EDGE_BOXES.values()), dtype=torch.float32))
+
+
 @pytest.mark.parametrize('key,count', [('gt_bboxes_labels', 2),
                                        ('gt_bboxes_labels', 4),
                                        ('gt_ignore_flags', 2),

@@ -20,7 +20,8 @@ from ops_samples import (EDGE_BOXES, EDGE_HEIGHT, EDGE_WIDTH,
                          assert_box_rule, edge_masks)
 from tool_runner import REPO
 
-from ddas_mm.engine.batch_augment import augment_batch, batch_on_device
+from ddas_mm.engine.batch_augment import (augment_batch, batch_on_device,
+                                         branch_batches)
 from ddas_mm.ops import OPS, PRESETS, SearchSpace
 from ddas_mm.ops.constants import TRANSLATE_BBOX_MAX_PIXELS
 
@@ -309,6 +310,30 @@ def test_every_coco_op_follows_the_box_rule(name):
         assert len(sample.ignored_instances) == 0
         assert len(objects.masks) == len(objects)
         assert_box_rule(name, objects.bboxes.tensor, objects.labels.tolist())
+    assert len(data['data_samples'][0].gt_instances) == 4  # input untouched
+
+
+def test_the_clean_batch_follows_the_box_rule_too():
+    """D_0 of a search step: its images as they are, its boxes under the
+    rule an op that moves nothing leaves them under, so that the clean and
+    the augmented batches differ by the ops alone."""
+    space = SearchSpace(ops=[('Brightness', 10)], num_ops=1)
+    images = [_image(EDGE_HEIGHT, EDGE_WIDTH, i) for i in range(2)]
+    data, groups = batch_on_device(
+        dict(inputs=images, data_samples=[_edge_sample(), _edge_sample()]),
+        BaseDataPreprocessor())
+    clean, copy = branch_batches(space, [[0]], data, groups,
+                                 torch.Generator().manual_seed(0), 'bgr')
+    # Images of one size: stacked by batch_on_device.
+    assert torch.equal(clean['inputs'], torch.stack(images))
+    assert not torch.equal(copy['inputs'], torch.stack(images))
+    for batch in (clean, copy):
+        for sample in batch['data_samples']:
+            objects = sample.gt_instances
+            assert len(sample.ignored_instances) == 0
+            assert len(objects.masks) == len(objects)
+            assert_box_rule('Identity', objects.bboxes.tensor,
+                            objects.labels.tolist())
     assert len(data['data_samples'][0].gt_instances) == 4  # input untouched
 
 
