@@ -63,7 +63,10 @@ def search(tmp_path_factory):
     cfg.log_level = 'WARNING'
     cfg.visualizer = dict(type='Visualizer',
                           vis_backends=[dict(type='LocalVisBackend')])
-    cfg.custom_hooks.append(dict(type='DDASSignalHook'))
+    # The policy hook logs the top ops every 3 iterations, LoggerHook every
+    # one: the visualizer must still get every iteration's values.
+    cfg.custom_hooks = [dict(type='DDASPolicyHook', interval=3),
+                        dict(type='DDASSignalHook')]
     add_checkpoint_safety_hook(cfg)  # as tools/train.py does
     runner = Runner.from_cfg(cfg)
     ends = EpochEnds(runner)
@@ -128,8 +131,9 @@ def test_policy_file_every_epoch(search):
 
 def test_visualizer_gets_p_tp_entropy_and_top_ops(search):
     """LoggerHook (interval 1) hands every visualizer backend p_tp, the
-    entropy of p_o and the top 3 op probabilities of every iteration: at
-    the end of each epoch those of the epoch's record."""
+    entropy of p_o and the top 3 op probabilities of every iteration, also
+    between the policy hook's own log intervals (3): at the end of each
+    epoch those of the epoch's record."""
     work_dir, _ = search
     [path] = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
     with open(path) as f:
