@@ -8,7 +8,7 @@ from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
-import ddas_mm.engine.search_loop as search_loop
+import ddas_mm.engine.batch_augment as batch_augment
 
 
 def _changed_region(before, after):
@@ -23,12 +23,14 @@ class OpDrawRecorderHook(Hook):
     """Wrap the loop's batch augmentation to record what it changed."""
 
     def before_train(self, runner):
-        augment_batch = search_loop.augment_batch
+        augment_batch = batch_augment.augment_batch
         path = osp.join(runner.work_dir, f'op_draws_rank{get_rank()}.jsonl')
 
         def recorded(space, policy, data, targets, generator, channel_order):
             out = augment_batch(space, policy, data, targets, generator,
                                 channel_order)
+            if not policy:  # the clean batch D_0
+                return out
             regions = [
                 _changed_region(before, after)
                 for before, after in zip(data['inputs'], out['inputs'])
@@ -38,4 +40,4 @@ class OpDrawRecorderHook(Hook):
                         '\n')
             return out
 
-        search_loop.augment_batch = recorded
+        batch_augment.augment_batch = recorded
