@@ -26,11 +26,18 @@ tested again on its own training data without augmentation (the training
 pipeline's dataset with the test pipeline), which tells how far each arm
 fits its training set. Its ``result.json`` is the record that it finished,
 so an interrupted experiment continues where it stopped.
+
+A run whose test gives no value of the metric (a detector whose training
+diverged detects nothing, and mmdet's ``CocoMetric`` then returns no mAP)
+is a failed run: its result says why, the report lists it and leaves it out
+of every statistic, and the other runs go on. Delete its folder to run it
+again.
 """
 import copy
 import json
 import os
 import os.path as osp
+import re
 import shutil
 import subprocess
 import sys
@@ -53,6 +60,8 @@ REQUIRED = {'search': str, 'retrain': str, 'arms': list, 'seeds': list,
 OPTIONAL = {'search_cfg_options': dict, 'retrain_cfg_options': dict,
             'custom_arms': dict}
 RESULT_FILE = 'result.json'
+# How mmengine's LoggerHook writes a loss that is not finite.
+NON_FINITE_LOSS = re.compile(r'\bloss: -?(nan|inf)\b')
 
 
 class Run(NamedTuple):
@@ -333,8 +342,8 @@ def run_one(experiment: Experiment, run: Run,
 
     Returns:
         dict: the run's result (also in its ``result.json``): ``value``, the
-        test metric, and ``train_value``, the same metric on the training
-        data.
+        test metric, ``train_value``, the same metric on the training data,
+        and ``failure``, why the test gave no value (None when it did).
     """
     if osp.isdir(run.work_dir):
         shutil.rmtree(run.work_dir)
@@ -355,26 +364,37 @@ def run_one(experiment: Experiment, run: Run,
                                        ('train_value', train_config,
                                         'train_test'))
     }
+    failure = None if values['value'] is not None else _failure(
+        run.work_dir, experiment.cfg.metric)
     result = dict(arm=run.arm, seed=run.seed, metric=experiment.cfg.metric,
-                  **values, wall_time=time.time() - start,
+                  **values, failure=failure, wall_time=time.time() - start,
                   policy=experiment.policy_file)
     write_json(osp.join(run.work_dir, RESULT_FILE), result)
     return result
 
 
 def _test(experiment: Experiment, launcher: ToolLauncher, config: str,
-          checkpoint: str, work_dir: str) -> float:
-    """The experiment's metric of a checkpoint, by tools/test.py."""
+          checkpoint: str, work_dir: str) -> Optional[float]:
+    """The experiment's metric of a checkpoint, by tools/test.py; None when
+    the test gives none (:func:`check_metric` made sure that the evaluator
+    gives it for a network that predicts something)."""
     metrics_file = work_dir + '_metrics.json'
     launcher.run('test', config, checkpoint, '--work-dir', work_dir,
                  '--metrics-out', metrics_file, log=work_dir + '.log')
     with open(metrics_file) as f:
         metrics = json.load(f)
     metric = experiment.cfg.metric
-    if metric not in metrics:
-        raise RuntimeError(f'The test in {work_dir} gave {sorted(metrics)}, '
-                           f'not {metric!r}.')
-    return float(metrics[metric])
+    return float(metrics[metric]) if metric in metrics else None
+
+
+def _failure(work_dir: str, metric: str) -> str:
+    """Why a run's test gave no value of ``metric``, for the report."""
+    with open(osp.join(work_dir, 'train.log')) as f:
+        diverged = NON_FINITE_LOSS.search(f.read())
+    cause = ('its training diverged (a loss of '
+             f'{diverged.group(1)} in train.log)' if diverged else
+             'see test.log')
+    return f'the test gave no {metric}: {cause}'
 
 
 def check_metric(experiment: Experiment, num_samples: int = 4) -> None:

@@ -10,8 +10,8 @@ from matplotlib.figure import Figure
 
 from ddas_mm.fileio import write_atomically
 
-CSV_COLUMNS = ('arm', 'seed', 'metric', 'value', 'train_value', 'wall_time',
-               'policy')
+CSV_COLUMNS = ('arm', 'seed', 'metric', 'value', 'train_value', 'failure',
+               'wall_time', 'policy')
 BASELINE = 'none'
 # The searched policy, and the policy it starts from.
 SEARCHED, START = 'ddas', 'uniform'
@@ -43,9 +43,14 @@ def paired_difference(values: Dict[int, float],
     return out
 
 
+def _measured(results: List[dict]) -> List[dict]:
+    """The results of the runs that gave a value (not failed runs)."""
+    return [result for result in results if result['value'] is not None]
+
+
 def _by_arm(results: List[dict], arms: List[str]) -> Dict[str, dict]:
     by_arm: Dict[str, Dict[int, float]] = {arm: {} for arm in arms}
-    for result in results:
+    for result in _measured(results):
         by_arm.setdefault(result['arm'], {})[result['seed']] = result['value']
     return by_arm
 
@@ -53,7 +58,7 @@ def _by_arm(results: List[dict], arms: List[str]) -> Dict[str, dict]:
 def summarize(results: List[dict], arms: List[str]) -> List[dict]:
     """Per arm: runs, mean and standard deviation of the metric, its mean on
     the training data, and the difference to ``none`` paired by seed with
-    its 95 % t-interval.
+    its 95 % t-interval; failed runs (no value) are counted and left out.
 
     Args:
         results (list[dict]): one result per finished run.
@@ -62,22 +67,28 @@ def summarize(results: List[dict], arms: List[str]) -> List[dict]:
     Returns:
         list[dict]: one row per arm with runs (``n``, ``mean``, ``std``,
         ``train``, ``diff``, ``low``, ``high``; None where there are too few
-        runs).
+        runs) and ``failed``, the ``(seed, failure)`` of its failed runs.
     """
     by_arm = _by_arm(results, arms)
     train: Dict[str, List[float]] = {arm: [] for arm in arms}
+    failed: Dict[str, list] = {arm: [] for arm in arms}
     for result in results:
-        train.setdefault(result['arm'], []).append(result['train_value'])
+        if result['value'] is None:
+            failed.setdefault(result['arm'], []).append(
+                (result['seed'], result['failure']))
+        elif result['train_value'] is not None:
+            train.setdefault(result['arm'], []).append(result['train_value'])
     baseline = by_arm.get(BASELINE, {})
     rows = []
     for arm in arms:
         values = np.array(list(by_arm[arm].values()))
-        if not len(values):
+        if not len(values) and not failed[arm]:
             continue
-        row = dict(arm=arm, n=len(values), mean=values.mean(),
+        row = dict(arm=arm, n=len(values),
+                   mean=values.mean() if len(values) else None,
                    std=values.std(ddof=1) if len(values) > 1 else None,
-                   train=float(np.mean(train[arm])), diff=None, low=None,
-                   high=None)
+                   train=float(np.mean(train[arm])) if train[arm] else None,
+                   diff=None, low=None, high=None, failed=failed[arm])
         if arm != BASELINE:
             difference = paired_difference(by_arm[arm], baseline)
             row.update((key, difference[key])
@@ -141,12 +152,21 @@ def markdown_table(summary: List[dict], metric: str,
         f'| arm | runs | {metric} mean ± std | difference to none | 95 % '
         f'interval | on the training data |', '|---|---|---|---|---|---|'
     ]
+    failures = []
     for row in summary:
         interval = _interval(row)
         diff = '–' if row['diff'] is None else f'{row["diff"]:+.4f}'
-        lines.append(f'| {row["arm"]} | {row["n"]} | {_number(row["mean"])} '
+        runs = str(row['n'])
+        if row['failed']:
+            runs += f' (+{len(row["failed"])} failed)'
+        lines.append(f'| {row["arm"]} | {runs} | {_number(row["mean"])} '
                      f'± {_number(row["std"])} | {diff} | {interval} | '
                      f'{_number(row["train"])} |')
+        failures += [f'- {row["arm"]}, seed {seed}: {failure}'
+                     for seed, failure in row['failed']]
+    if failures:
+        lines += ['', 'Failed runs, left out of every figure above:',
+                  *failures]
     if search_seconds is not None:
         lines.append('')
         lines.append(f'Search: {search_seconds / 60:.1f} min (wall time, '
@@ -161,7 +181,7 @@ def plot_results(path: str, results: List[dict], arms: List[str],
     FigureCanvasAgg(fig)
     ax = fig.subplots()
     for x, arm in enumerate(arms):
-        values = [r['value'] for r in results if r['arm'] == arm]
+        values = [r['value'] for r in _measured(results) if r['arm'] == arm]
         if not values:
             continue
         ax.scatter([x] * len(values), values, color='tab:blue', alpha=0.6,

@@ -72,6 +72,17 @@ def write_results(experiment: Experiment) -> str:
     return table
 
 
+def _outcome(result: dict) -> str:
+    """A run's values, or why it has none."""
+    if result['value'] is None:
+        return (f'failed: {result["failure"]}; delete its folder to run it '
+                f'again')
+    train_value = result['train_value']
+    train_text = 'none' if train_value is None else f'{train_value:.4f}'
+    return (f'{result["metric"]} = {result["value"]:.4f}, on the training '
+            f'data {train_text}')
+
+
 def say(line: str) -> None:
     """Print a line in one write, so that lines of runs going on side by
     side do not interleave."""
@@ -104,9 +115,7 @@ def main() -> int:
             for future in as_completed(futures):
                 result = future.result()
                 say(f'[compare]   {result["arm"]}, seed {result["seed"]}: '
-                    f'{result["metric"]} = {result["value"]:.4f}, on the '
-                    f'training data {result["train_value"]:.4f} '
-                    f'({result["wall_time"]:.0f} s)')
+                    f'{_outcome(result)} ({result["wall_time"]:.0f} s)')
                 write_results(experiment)
         except BaseException:
             # A failed run stops the experiment: the runs not started yet

@@ -290,3 +290,52 @@ def test_detection_arms_keep_the_config_as_it_was(tmp_path):
         assert resize['scale'] == (160, 120)
     with pytest.raises(ValueError, match='no detection library'):
         experiment.arm_config('trivialaugment', 0)
+
+
+def test_a_diverged_run_is_reported_and_the_others_go_on(tmp_path):
+    """A detector whose training diverges (here by a learning rate of 1e4)
+    detects nothing, and mmdet's CocoMetric then gives no mAP: the run is
+    recorded as failed, with why, left out of the figures and listed under
+    the table, and the experiment goes on to the next run."""
+    data = tmp_path / 'fashion-det'
+    for split, count in (('train', 8), ('test', 4)):
+        subprocess.run([
+            sys.executable, 'tools/misc/make_detection_set.py',
+            str(data / split), '--num-images', str(count)
+        ], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    experiment = _write(
+        tmp_path,
+        search='configs/ddas/retinanet-tiny_fashion-det_search.py',
+        retrain='configs/ddas/retinanet-tiny_fashion-det_retrain.py',
+        arms=['none', 'bare'],
+        metric='coco/bbox_mAP',
+        retrain_cfg_options={
+            **{
+                f'{split}_dataloader.{key}': value
+                for split in ('train', 'val', 'test')
+                for key, value in (('dataset.data_root', f'{data}/'),
+                                   ('num_workers', 0),
+                                   ('persistent_workers', False))
+            },
+            **{
+                f'{split}_evaluator.ann_file': f'{data}/test/annotations.json'
+                for split in ('val', 'test')
+            },
+            # One batch an epoch: the loss is no longer finite by the third.
+            'train_cfg.max_epochs': 4,
+            'param_scheduler': [],
+            'optim_wrapper.optimizer.lr': 1e4,
+        })
+    work_dir = str(tmp_path / 'work')
+    out, _ = _start(work_dir, experiment).communicate(timeout=600)
+    assert 'failed: the test gave no coco/bbox_mAP: its training diverged' \
+        in out, out[-3000:]
+    with open(osp.join(work_dir, 'results.csv')) as f:
+        rows = list(csv.DictReader(f))
+    assert [(row['arm'], row['value']) for row in rows] == [('none', ''),
+                                                            ('bare', '')]
+    assert all('a loss of nan' in row['failure'] for row in rows)
+    table = open(osp.join(work_dir, 'results.md')).read()
+    assert '| none | 0 (+1 failed) | – ± – |' in table
+    assert '- bare, seed 0: the test gave no coco/bbox_mAP' in table
+

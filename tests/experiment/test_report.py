@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from scipy.stats import ttest_rel
 
-from ddas_mm.experiment import paired_table, summarize
+from ddas_mm.experiment import markdown_table, paired_table, summarize
 
 
 def _results(values: dict) -> list:
@@ -51,3 +51,24 @@ def test_only_common_seeds_are_paired():
     table = paired_table(_results(values), list(values))
     assert _row(table, 'ddas − uniform')[1:3] == ['2', '+0.7500']
     assert paired_table(_results({'none': [1.0]}), ['none', 'ddas']) == ''
+
+
+def test_failed_runs_are_counted_and_left_out():
+    """A run without a value (its test gave no metric) pairs with nothing
+    and enters no mean; its arm's row and the table say so."""
+    values = {'none': [1.0, 2.0, 3.0], 'uniform': [2.0, 2.5, None],
+              'ddas': [1.5, 3.0, 3.5]}
+    results = _results(values)
+    results[5]['failure'] = 'its training diverged'
+    table = paired_table(results, list(values))
+    assert _row(table, 'ddas − uniform')[1:3] == ['2', '+0.0000']
+    assert _row(table, 'ddas − none')[1:3] == ['3', '+0.6667']
+    rows = {row['arm']: row for row in summarize(results, list(values))}
+    assert rows['uniform']['n'] == 2
+    assert rows['uniform']['mean'] == pytest.approx(2.25)
+    assert rows['uniform']['diff'] == pytest.approx(0.75)
+    assert rows['uniform']['failed'] == [(2, 'its training diverged')]
+    text = markdown_table(list(rows.values()), 'accuracy', None)
+    assert _row(text, 'uniform')[1] == '2 (+1 failed)'
+    assert '- uniform, seed 2: its training diverged' in text
+
