@@ -27,6 +27,7 @@ Examples:
 import argparse
 import itertools
 import json
+import math
 import os
 import os.path as osp
 import statistics
@@ -120,7 +121,13 @@ def summarise_run(folder: str) -> dict:
     """The final policy and the per-op statistics of one search."""
     schedule = PolicySchedule.load(osp.join(folder, 'ddas_policy.json'))
     with open(osp.join(folder, SIGNAL_FILENAME)) as f:
-        branches = [b for b in json.load(f)['branches'] if b['d'] is not None]
+        # Steps the policy took, with gradients of finite length: a
+        # diverged network can leave a noise-floor step among them.
+        branches = [
+            b for b in json.load(f)['branches']
+            if b['d'] is not None and b['norm_ratio'] is not None
+            and math.isfinite(b['norm_ratio'])
+        ]
     p_o = schedule.p_o[-1]
     num_ops = len(p_o)
     ratio_sum, d_sum, count = (np.zeros(num_ops) for _ in range(3))
