@@ -11,7 +11,7 @@ from mmengine.dist import get_rank
 from mmengine.registry import TRANSFORMS
 
 from ddas_mm.ops import BACKENDS, check_channel_order
-from ddas_mm.ops.targets import SEG_IGNORE_LABEL
+from ddas_mm.ops.targets import SEG_IGNORE_LABEL, Targets, apply_box_rule
 from ddas_mm.policy.schedule import PolicySchedule
 from .det_targets import check_results, results_targets, update_results
 from .progress import ReplayProgress
@@ -205,6 +205,9 @@ class DynamicDDASAugment(BaseTransform):
     def _apply(self, results: dict, ops: List[int],
                generator: torch.Generator) -> None:
         targets = results_targets(results, self.seg_ignore_label)
+        if not ops:
+            _apply_box_rule(results, targets)
+            return
         # RandomFlip leaves a negative-stride view, which torch cannot wrap:
         # copy only arrays that are not C-contiguous.
         img = np.ascontiguousarray(results['img'])
@@ -241,4 +244,15 @@ class DynamicDDASAugment(BaseTransform):
                 f'seg_ignore_label={self.seg_ignore_label}, '
                 f'epochs={len(self.schedule)}, '
                 f'K={self.space.K}, num_ops={self.space.num_ops})')
+
+
+def _apply_box_rule(results: dict, targets: Targets) -> None:
+    """The box rule alone, for a sample that drew no op: the image stays as
+    it is, and the annotations are rewritten only where the rule clipped a
+    box or dropped an instance (the common sample keeps its own objects).
+    """
+    ruled = apply_box_rule(targets, *results['img'].shape[:2])
+    if ruled.kept is not None or (ruled.boxes is not None and not torch.equal(
+            ruled.boxes[0], targets.boxes[0])):
+        update_results(results, ruled)
 

@@ -7,7 +7,7 @@ import torch
 
 from .constants import MAX_LEVEL, NUM_OPS
 from .functional import apply_op_to_targets
-from .targets import Targets, clip_boxes, drop_lost_instances
+from .targets import Targets, apply_box_rule, drop_lost_instances
 from .definitions import get_op
 
 Candidate = Tuple[str, Optional[int]]
@@ -188,7 +188,7 @@ class SearchSpace:
             indices = indices.tolist()
         targets = Targets() if targets is None else targets
         height, width = img.shape[-2:]
-        targets = drop_lost_instances(clip_boxes(targets, height, width))
+        targets = apply_box_rule(targets, height, width)
         for index in indices:
             if not 0 <= index < self.K:
                 raise ValueError(f'candidate index {index} out of range '

@@ -221,6 +221,13 @@ def clip_boxes(targets: Targets, height: int, width: int) -> Targets:
     ])
 
 
+def apply_box_rule(targets: Targets, height: int, width: int) -> Targets:
+    """The box rule on its own, as a policy applies it before its first op:
+    boxes clipped to the image (:func:`clip_boxes`), then the instances
+    without an object dropped (:func:`drop_lost_instances`)."""
+    return drop_lost_instances(clip_boxes(targets, height, width))
+
+
 def drop_lost_instances(targets: Targets) -> Targets:
     """Drop the instances that carry no object (:func:`kept_instances`):
     their boxes, their masks, and their positions from ``kept``.
