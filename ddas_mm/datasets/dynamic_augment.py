@@ -50,9 +50,10 @@ class DynamicDDASAugment(BaseTransform):
       keep their class, polygons stay polygons), polygons are cut at the
       image border. Boxes follow one rule whatever the ops, and in a
       sample that draws none (see :meth:`~ddas_mm.ops.SearchSpace.apply`):
-      clipped to the image before the first op and after each; an instance whose box is then narrower
-      or lower than one pixel, or whose mask is empty, is dropped with its
-      labels, ignore flag and mask. So a box inverted (x2 < x1 or y2 < y1)
+      clipped to the image before the first op and after each; an
+      instance whose box is then narrower or lower than one pixel, or
+      whose mask is empty, is dropped with its labels, ignore flag and
+      mask. So a box inverted (x2 < x1 or y2 < y1)
       or of zero size on input is dropped, as mmdet's
       ``FilterAnnotations`` and ``CocoDataset`` drop boxes under their
       minimum size, instead of being repaired by some ops and not others.
@@ -255,4 +256,3 @@ def _apply_box_rule(results: dict, targets: Targets) -> None:
     if ruled.kept is not None or (ruled.boxes is not None and not torch.equal(
             ruled.boxes[0], targets.boxes[0])):
         update_results(results, ruled)
-

@@ -338,4 +338,3 @@ def test_a_diverged_run_is_reported_and_the_others_go_on(tmp_path):
     table = open(osp.join(work_dir, 'results.md')).read()
     assert '| none | 0 (+1 failed) | – ± – |' in table
     assert '- bare, seed 0: the test gave no coco/bbox_mAP' in table
-

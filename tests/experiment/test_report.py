@@ -71,4 +71,3 @@ def test_failed_runs_are_counted_and_left_out():
     text = markdown_table(list(rows.values()), 'accuracy', None)
     assert _row(text, 'uniform')[1] == '2 (+1 failed)'
     assert '- uniform, seed 2: its training diverged' in text
-

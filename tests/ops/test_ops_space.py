@@ -154,8 +154,9 @@ def test_apply_runs_the_candidates_in_order_with_the_box_rule():
     assert torch.equal(out, 255 - img.flip(-1))
     # x -> 53 - x after clipping [-10, 20] to [0, 20]; the third box is
     # 0.5 pixels wide and goes.
-    assert torch.equal(moved.boxes[0],
-                       torch.tensor([[23., 6., 48., 31.], [33., 2., 53., 20.]]))
+    assert torch.equal(
+        moved.boxes[0],
+        torch.tensor([[23., 6., 48., 31.], [33., 2., 53., 20.]]))
     assert moved.kept[0].tolist() == [0, 1]
     assert moved.boxes[1].shape == (0, 4)
     with pytest.raises(ValueError, match='out of range'):
