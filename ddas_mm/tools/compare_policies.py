@@ -118,8 +118,9 @@ def main() -> int:
                     f'{_outcome(result)} ({result["wall_time"]:.0f} s)')
                 write_results(experiment)
         except BaseException:
-            # A failed run stops the experiment: the runs not started yet
-            # are not started.
+            # A tool that fails (not a run without a value, which is
+            # recorded) stops the experiment: the runs not started yet are
+            # not started.
             pool.shutdown(cancel_futures=True)
             raise
     print(write_results(experiment))
