@@ -199,11 +199,13 @@ class Experiment:
     # --------------------------------------------------------------- runs
     @property
     def runs(self) -> List[Run]:
-        """Every (arm, seed) run, arm by arm."""
+        """Every (arm, seed) run, seed by seed: an experiment stopped part
+        of the way has every arm of its first seeds, so its differences are
+        paired."""
         return [
             Run(arm, seed,
                 osp.join(self.work_dir, 'runs', arm, f'seed{seed}'))
-            for arm in self.cfg.arms for seed in self.cfg.seeds
+            for seed in self.cfg.seeds for arm in self.cfg.arms
         ]
 
     def arm_config(self, arm: str, seed: int) -> Config:
