@@ -23,7 +23,7 @@
 _base_ = './convnet_fashion-mnist.py'
 retrain = 'configs/ddas/wrn16-1_fashion-mnist_retrain.py'
 search_cfg_options = {'train_cfg.max_epochs': 1}
-arms = ['bare', 'none', 'uniform', 'trivialaugment', 'randaugment']
+arms = ['none', 'uniform', 'trivialaugment', 'randaugment', 'bare']
 seeds = [0, 1, 2, 3, 4]
 validation = dict(
     split='train', test_mode=False, indices=list(range(50000, 55000)))
