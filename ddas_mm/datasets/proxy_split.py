@@ -5,11 +5,12 @@ and a disjoint validation split S_val drawn from the original training data
 (CIFAR: 2000 / 2000 images; COCO: 3000 / 1500; ImageNet: 120 random classes
 with 50 / 20 images each).
 """
+import bisect
 import copy
 from typing import List, Optional, Union
 
 import numpy as np
-from mmengine.dataset import BaseDataset
+from mmengine.dataset import BaseDataset, ConcatDataset
 from mmengine.registry import DATASETS
 
 from ddas_mm.argument_checks import is_count
@@ -36,6 +37,17 @@ def _subset(dataset: BaseDataset, indices: List[int]) -> BaseDataset:
     Returns:
         BaseDataset: the subset, of the dataset's own type.
     """
+    if isinstance(dataset, ConcatDataset):
+        # mmengine's wrappers refuse get_subset: each dataset gives its part.
+        starts = [0] + dataset.cumulative_sizes
+        parts = [[] for _ in dataset.datasets]
+        for index in indices:
+            which = _part(dataset, index)
+            parts[which].append(index - starts[which])
+        return ConcatDataset([
+            _subset(d, part) for d, part in zip(dataset.datasets, parts)
+            if part
+        ])
     shared_memo = (BaseDataset._copy_without_annotation.__defaults__ or
                    (None, ))[0]
     if not isinstance(shared_memo, dict):  # an mmengine without the default
@@ -47,6 +59,11 @@ def _subset(dataset: BaseDataset, indices: List[int]) -> BaseDataset:
         shared_memo.clear()
 
 
+def _part(dataset: ConcatDataset, index: int) -> int:
+    """Which dataset of a ConcatDataset holds its image ``index``."""
+    return bisect.bisect_right(dataset.cumulative_sizes, index)
+
+
 def _positive_int(value, name: str) -> int:
     if not is_count(value):
         raise ValueError(f'ProxySplit: {name} must be an integer >= 1, got '
@@ -56,7 +73,8 @@ def _positive_int(value, name: str) -> int:
 
 @DATASETS.register_module()
 class ProxySplit:
-    """One side of a seeded train/val split of any mmengine ``BaseDataset``.
+    """One side of a seeded train/val split of any mmengine ``BaseDataset``
+    or ``ConcatDataset`` of them.
 
     Two configs that differ only in ``split`` give disjoint subsets; the same
     ``seed`` gives the same split in every process and every run (the draw
@@ -65,7 +83,9 @@ class ProxySplit:
     pipeline.
 
     Args:
-        dataset (BaseDataset | dict): the dataset to split, or its config.
+        dataset (BaseDataset | ConcatDataset | dict): the dataset to split,
+            or its config; a ConcatDataset is split as one dataset, its
+            subset a ConcatDataset of the parts of its datasets.
         split (str): ``'train'`` (S_train) or ``'val'`` (S_val).
         num_train (int): images in S_train; per class when ``num_classes``
             is given.
@@ -86,7 +106,7 @@ class ProxySplit:
     """
 
     def __init__(self,
-                 dataset: Union[BaseDataset, dict],
+                 dataset: Union[BaseDataset, ConcatDataset, dict],
                  split: str,
                  num_train: int,
                  num_val: int,
@@ -103,12 +123,14 @@ class ProxySplit:
         self.seed = seed
         if isinstance(dataset, dict):
             dataset = DATASETS.build(dataset)
-        if not isinstance(dataset, BaseDataset):
-            raise TypeError(f'ProxySplit needs an mmengine BaseDataset (it '
-                            f'splits with get_subset), got '
+        if not isinstance(dataset, (BaseDataset, ConcatDataset)):
+            raise TypeError(f'ProxySplit needs an mmengine BaseDataset or '
+                            f'ConcatDataset (it splits with get_subset), got '
                             f'{type(dataset).__name__}.')
         dataset.full_init()
         self.indices = self._split_indices(dataset)
+        if isinstance(dataset, ConcatDataset):  # as the subset holds them
+            self.indices.sort(key=lambda index: _part(dataset, index))
         self.dataset = _subset(dataset, self.indices)
 
     def _split_indices(self, dataset: BaseDataset) -> List[int]:

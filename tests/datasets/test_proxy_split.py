@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 from mmdet.datasets import CocoDataset
-from mmengine.dataset import BaseDataset
+from mmengine.dataset import BaseDataset, ConcatDataset
 from mmengine.registry import DefaultScope, init_default_scope
 from mmpretrain.datasets import FashionMNIST
 
@@ -91,6 +91,35 @@ def test_detection_dataset_from_config(tmp_path):
     paths = {train.get_data_info(i)['img_path'] for i in range(5)}
     assert not paths & {val.get_data_info(i)['img_path'] for i in range(3)}
     assert len(train.get_data_info(0)['instances']) >= 1
+
+
+
+def test_concatenated_datasets_split_as_one(tmp_path):
+    """A ConcatDataset (VOC07 + VOC12) is split over all its images; the
+    subset is a ConcatDataset of the parts of its datasets."""
+    init_default_scope('mmdet')
+    parts = []
+    for name, count in (('a', 4), ('b', 6)):
+        make_coco_detection_set(str(tmp_path / name), num_images=count,
+                                seed=count)
+        parts.append(dict(type='CocoDataset', data_root=str(tmp_path / name),
+                          ann_file='annotations.json',
+                          data_prefix=dict(img='images/'),
+                          metainfo=dict(classes=FASHION_MNIST_CLASSES),
+                          pipeline=[]))
+    concat = dict(type='ConcatDataset', datasets=parts)
+    whole = ConcatDataset(parts)
+    train = ProxySplit(concat, 'train', num_train=6, num_val=3)
+    val = ProxySplit(concat, 'val', num_train=6, num_val=3)
+    assert isinstance(train.dataset, ConcatDataset)
+    assert (len(train), len(val)) == (6, 3)
+    assert not set(train.indices) & set(val.indices)
+    for split in (train, val):
+        for j, index in enumerate(split.indices):
+            assert split.get_data_info(j)['img_path'] == \
+                whole.get_data_info(index)['img_path']
+    # Both datasets give images to the split.
+    assert {i < 4 for i in train.indices + val.indices} == {True, False}
 
 
 def test_bad_arguments(fashion):
