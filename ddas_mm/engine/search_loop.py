@@ -10,7 +10,8 @@ One iteration is one search step of paper §3 (Algorithm 1, lines 5-13):
    ranks in one collective;
 3. the network's update with the combined gradient of Eq. 12, through
    ``runner.optim_wrapper`` (clip_grad, weight decay, AMP, schedulers);
-4. g_val, the gradient of the loss of one S_val batch at theta_{t+1};
+4. g_val, the gradient of the loss of one S_val batch at theta_{t+1}
+   (without the model's batch augments: S_val is the test pipeline);
 5. d_l = g_val . (g_0 - g_l) and Z_g = sum_l |d_l| (Eq. 15), or another
    estimator of d_l (``estimator``);
 6. Adam steps on alpha_o and alpha_tp with the gradient of Eq. 16-17.
@@ -33,6 +34,7 @@ from ddas_mm.policy.estimator import (branch_weights, combine_gradients,
                                       get_estimator, gradient_normaliser)
 from ddas_mm.policy.randomness import op_generator, policy_generator
 from .batch_augment import batch_on_device, branch_batches
+from .batch_augments_off import without_batch_augments
 from .flat_gradients import FlatGradients
 from .network_optimizer_checks import (check_search_optimizer, loss_scale,
                                        warn_unless_sgd)
@@ -338,7 +340,9 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         """Step 4: g_val at theta_{t+1}, averaged over the ranks; its loss
         goes into ``log_vars``."""
         optim_wrapper = self.runner.optim_wrapper
-        loss_val, _ = self.forward_backward(model, optim_wrapper, val_batch)
+        with without_batch_augments(model.data_preprocessor):
+            loss_val, _ = self.forward_backward(model, optim_wrapper,
+                                                val_batch)
         val_row = self.num_policies + 1
         self.gradients.capture(val_row)
         self.gradients.clear()
