@@ -1,43 +1,34 @@
 """The retraining progress shared with dataloader workers, and finding it.
 
 :class:`DynamicDDASAugment` replays the searched per-epoch policy (paper
-§3.5.4), so every sample needs the training progress. Transforms run in
-dataloader workers, which mmdet keeps alive across epochs
-(``persistent_workers=True``); rebuilding them on every epoch, as mmdet's
-``PipelineSwitchHook`` does to change a pipeline, would cost a worker start
-per epoch. Instead each transform owns a :class:`ReplayProgress`, a value in
-shared memory that forked workers inherit and spawned workers receive as
-shared memory when the dataset is sent to them; the main process writes it
-(``DDASPolicyHook`` through :func:`set_replay_progress`) and the workers read
-the new value at their next sample.
+§3.5.4), so every sample needs the training progress. Each transform owns a
+:class:`ReplayProgress`, a value in shared memory (see
+:mod:`ddas_mm.datasets.worker_state`) that dataloader workers, persistent or
+not, read at their next sample; the main process writes it
+(``DDASPolicyHook`` through :func:`set_replay_progress`).
 """
 import math
 import numbers
 from typing import Iterator, List
 
-import torch
 from mmcv.transforms import BaseTransform
 from mmengine.dataset import Compose
+
+from .worker_state import SharedNumbers, iter_datasets
 
 # The cell: [progress, enabled]. progress NaN = never set.
 _PROGRESS, _ENABLED = 0, 1
 
 
-class ReplayProgress:
+class ReplayProgress(SharedNumbers):
     """A training progress value in shared memory.
 
     States: never set (a training without ``DDASPolicyHook``), a progress in
     ``[0, inf)`` (replay), or disabled (validation/testing: no augmentation).
-
-    Pickling through ``torch.multiprocessing`` (how spawned dataloader workers
-    receive the dataset) keeps the memory shared; ``copy.deepcopy`` gives an
-    independent value, like a copy of any other transform state.
     """
 
     def __init__(self, progress: float = math.nan, enabled: bool = True):
-        self._cell = torch.tensor([progress, float(enabled)],
-                                  dtype=torch.float64).share_memory_()
-        self._view = self._cell.numpy()
+        super().__init__([progress, float(enabled)])
 
     def set(self, progress: float) -> None:
         """Set the progress (fraction of training done) and enable replay."""
@@ -57,16 +48,6 @@ class ReplayProgress:
     def value(self) -> float:
         """float: the progress; NaN if it was never set."""
         return float(self._view[_PROGRESS])
-
-    def __getstate__(self):
-        return {'cell': self._cell}
-
-    def __setstate__(self, state):
-        self._cell = state['cell'].share_memory_()
-        self._view = self._cell.numpy()
-
-    def __deepcopy__(self, memo):
-        return ReplayProgress(self.value, self.enabled)
 
 
 def _walk_transforms(obj, seen: set) -> Iterator[ReplayProgress]:
@@ -98,10 +79,8 @@ def _walk_transforms(obj, seen: set) -> Iterator[ReplayProgress]:
 def find_replay_progress(dataset) -> List[ReplayProgress]:
     """Find the progress values of the replaying transforms of a dataset.
 
-    Looks in ``dataset.pipeline`` and through dataset wrappers that keep the
-    wrapped dataset(s) in ``dataset`` or ``datasets`` (mmengine's
-    RepeatDataset, ClassBalancedDataset, ConcatDataset; mmdet's
-    MultiImageMixDataset; ``ProxySplit``; torch's Subset and ConcatDataset).
+    Looks in ``dataset.pipeline`` and in the pipelines of the datasets it
+    wraps (:func:`~ddas_mm.datasets.worker_state.iter_datasets`).
 
     Args:
         dataset: a dataset, e.g. ``runner.train_dataloader.dataset``.
@@ -109,17 +88,10 @@ def find_replay_progress(dataset) -> List[ReplayProgress]:
     Returns:
         list[ReplayProgress]: each one once.
     """
-    found, seen_datasets, seen_transforms = [], set(), set()
-    pending = [dataset]
-    while pending:
-        ds = pending.pop()
-        if ds is None or id(ds) in seen_datasets:
-            continue
-        seen_datasets.add(id(ds))
+    found, seen_transforms = [], set()
+    for ds in iter_datasets(dataset):
         found.extend(
             _walk_transforms(getattr(ds, 'pipeline', None), seen_transforms))
-        pending.append(getattr(ds, 'dataset', None))
-        pending.extend(getattr(ds, 'datasets', None) or [])
     unique = {id(p): p for p in found}
     return list(unique.values())
 

@@ -14,6 +14,7 @@ from mmengine.dataset import BaseDataset, ConcatDataset
 from mmengine.registry import DATASETS
 
 from ddas_mm.argument_checks import is_count
+from .sample_seeds import SampleSeeds
 
 SPLITS = ('train', 'val')
 
@@ -82,6 +83,12 @@ class ProxySplit:
     wrapped dataset's own ``get_subset``, so it keeps its type, metainfo and
     pipeline.
 
+    Once ``sample_seeds`` is set (``DDASSearchLoop`` does it before every
+    epoch), the pipeline's random transforms draw from generators seeded by
+    the run's seed, the epoch and the sample's index (see
+    :mod:`ddas_mm.datasets.sample_seeds`): a resumed search loads the crops
+    and flips of the uninterrupted one.
+
     Args:
         dataset (BaseDataset | ConcatDataset | dict): the dataset to split,
             or its config; a ConcatDataset is split as one dataset, its
@@ -132,6 +139,7 @@ class ProxySplit:
         if isinstance(dataset, ConcatDataset):  # as the subset holds them
             self.indices.sort(key=lambda index: _part(dataset, index))
         self.dataset = _subset(dataset, self.indices)
+        self.sample_seeds = SampleSeeds()
 
     def _split_indices(self, dataset: BaseDataset) -> List[int]:
         """Return the indices of this side of the split, in draw order."""
@@ -192,7 +200,8 @@ class ProxySplit:
         return self.dataset.get_data_info(idx)
 
     def __getitem__(self, idx: int):
-        return self.dataset[idx]
+        with self.sample_seeds.seeded(idx):
+            return self.dataset[idx]
 
     def __len__(self) -> int:
         return len(self.dataset)

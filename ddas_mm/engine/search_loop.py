@@ -28,6 +28,7 @@ from mmengine.registry import LOOPS
 from mmengine.runner import EpochBasedTrainLoop
 
 from ddas_mm.datasets.endless_loader import EndlessLoader
+from ddas_mm.datasets.sample_seeds import set_sample_seeds
 from ddas_mm.ops import SEG_IGNORE_LABEL, check_channel_order
 from ddas_mm.policy import DDASPolicy, defaults
 from ddas_mm.policy.estimator import (branch_weights, combine_gradients,
@@ -185,8 +186,21 @@ class DDASSearchLoop(EpochBasedTrainLoop):
         self._report_budget()
         # One S_val batch per iteration: a resumed search continues with the
         # batch the uninterrupted one would have drawn.
-        self._val_batches = EndlessLoader(self.policy_dataloader, self._iter)
+        self._val_batches = EndlessLoader(self.policy_dataloader, self._iter,
+                                          self.runner.seed)
         return super().run()
+
+    def run_epoch(self) -> None:
+        """One search epoch, its S_train samples seeded by the epoch.
+
+        Before the epoch's batches are requested, the ``ProxySplit`` of
+        S_train is told the run's seed and the epoch: each sample's random
+        transforms (crops, flips) then draw what they drew in this epoch of
+        any run with the seed, resumed or not, whatever worker loads it.
+        """
+        set_sample_seeds(self.dataloader.dataset, self.runner.seed,
+                         self._epoch)
+        super().run_epoch()
 
     def _report_budget(self) -> None:
         """Log the search's policy steps; warn when they are fewer than the
