@@ -33,15 +33,17 @@ def _alpha(record):
                     [float.fromhex(v) for v in record['alpha_o']])
 
 
-def test_two_processes_match_one(tmp_path):
-    two, one = str(tmp_path / 'two'), str(tmp_path / 'one')
-    # Global batch 16 (S_val 32) in both: 8 (16) per process.
-    dist_train(CONFIG, 2, two, '--cfg-options',
+def _search_two_and_one(config, two, one):
+    """Search with 2 processes and with 1, global batch 16 (S_val 32) in
+    both: 8 (16) per process."""
+    dist_train(config, 2, two, '--cfg-options',
                'train_dataloader.batch_size=8',
                'train_cfg.policy_dataloader.batch_size=16',
                env=CONFIG_MODULES)
-    train(CONFIG, one, env=CONFIG_MODULES)
+    train(config, one, env=CONFIG_MODULES)
 
+
+def _check_two_match_one(two, one):
     rank0 = _records(osp.join(two, 'alpha_rank0.jsonl'))
     rank1 = _records(osp.join(two, 'alpha_rank1.jsonl'))
     single = _records(osp.join(one, 'alpha_rank0.jsonl'))
@@ -58,6 +60,31 @@ def test_two_processes_match_one(tmp_path):
     for a, b in zip(policies[0]['epochs'], policies[1]['epochs']):
         np.testing.assert_allclose(a['p_o'], b['p_o'], atol=1e-6)
         np.testing.assert_allclose(a['p_tp'], b['p_tp'], atol=1e-6)
+
+
+def test_two_processes_match_one(tmp_path):
+    two, one = str(tmp_path / 'two'), str(tmp_path / 'one')
+    _search_two_and_one(CONFIG, two, one)
+    _check_two_match_one(two, one)
+
+
+def test_two_processes_crop_and_flip_like_one(tmp_path):
+    """S_train crops and flips at random in a persistent worker per
+    process: each sample draws from its own seed, so the two ranks' halves
+    of a global batch are the images of the one process's batch."""
+    two, one = str(tmp_path / 'two'), str(tmp_path / 'one')
+    _search_two_and_one(
+        osp.join(REPO, 'tests', 'configs', 'search_lenet5_crop_flip.py'),
+        two, one)
+    halves = [_records(osp.join(two, f'batches_rank{rank}.jsonl'))
+              for rank in (0, 1)]
+    single = _records(osp.join(one, 'batches_rank0.jsonl'))
+    assert len(single) == 8
+    for on_rank0, on_rank1, record in zip(*halves, single):
+        assert len(on_rank0['samples']) == len(on_rank1['samples']) == 8
+        assert dict(on_rank0['samples'],
+                    **on_rank1['samples']) == record['samples']
+    _check_two_match_one(two, one)
 
 
 def test_a_parameter_one_rank_does_not_use_stays_in_sync(tmp_path):
