@@ -8,7 +8,7 @@ policy goes in the pipeline, and what the search keeps of it, is
 """
 import math
 import os.path as osp
-from typing import List, NamedTuple, Optional
+from typing import Dict, List, NamedTuple, Optional
 
 from mmengine.config import Config
 
@@ -17,24 +17,40 @@ from ddas_mm.ops import PRESETS
 from ddas_mm.policy import defaults
 from ddas_mm.policy.schedule import POLICY_FILENAME
 from ddas_mm.config_text import Code, config_text, type_name
+from . import dataset_tree
 from . import pipeline_rules as rules
+from . import roles as R
+from .dataset_tree import SplitPlan
 from .schedules import base_epochs, stretched_schedulers
 from .source import ConfigError, ConfigSource
+from .walker import Keys, SamplePath, leaf_datasets, train_paths
 
 TASKS = {'mmdet': 'detection', 'mmpretrain': 'classification'}
+LIBRARIES = {'detection': 'mmdet', 'classification': 'mmpretrain'}
 # Classification images up to this side get the 'cifar' preset, larger
 # ones 'imagenet' (the paper's two classification settings).
 CIFAR_MAX_SIDE = 64
-# Dataset wrappers whose inner dataset the proxy split takes instead.
-UNWRAPPED = ('RepeatDataset', 'ClassBalancedDataset')
+# The weight decay SGD users of each library and preset train with (mmdet's
+# and mmpretrain's ImageNet schedules, mmpretrain's CIFAR one); the search
+# takes it when it replaces another optimizer by SGD.
+SGD_WEIGHT_DECAY = {'coco': 1e-4, 'imagenet': 1e-4, 'cifar': 5e-4}
+# The written rule for S_train, in every generated search config.
+S_TRAIN_RULE = (
+    'S_train is the retraining pipeline without the policy (loading, '
+    'resize, crop, flip ... in the retraining\'s order), less what cannot '
+    'run before the search\'s ops, which run on uint8 batches after the '
+    'whole pipeline: transforms after the policy point that leave a float '
+    'image or mix images, and other augmentation policies. S_val is the '
+    'test pipeline with the annotations loaded before any resize, run '
+    'without the model\'s batch augments.')
 
 
 class ConfigFacts(NamedTuple):
     """What the generated configs are made from."""
     source: ConfigSource
     task: str
-    keys: List[str]  # from the config to the training dataset
-    train_pipeline: List[dict]
+    paths: List[SamplePath]  # every training sample path (walker)
+    plan: SplitPlan  # where the proxy split goes
     test_pipeline: List[dict]
     base_epochs: int
     preset: str
@@ -60,44 +76,21 @@ def _task(source: ConfigSource) -> str:
     return TASKS[scope]
 
 
-def _dataset_path(source: ConfigSource, loader: str) -> Optional[List[str]]:
-    """The keys leading from the config to the dataset that has the
-    pipeline, through the wrappers the proxy split can look through."""
-    dataloader = source.cfg.get(loader)
-    if not dataloader:
-        return None
-    keys, dataset = [loader, 'dataset'], dataloader['dataset']
-    kind = type_name(dataset)
-    if kind in UNWRAPPED:
-        keys, dataset = keys + ['dataset'], dataset['dataset']
-    elif 'pipeline' not in dataset:
-        raise source.error(
-            f'{loader}.dataset is a {kind}: the search draws its proxy '
-            f'split from one dataset with a pipeline, and {kind} is not a '
-            f'wrapper it can look through (it can: {", ".join(UNWRAPPED)}).',
-            rf"['\"]{kind}['\"]",
-            f'generate from a config whose {loader}.dataset is the dataset '
-            f'itself (or one of those wrappers), e.g. a copy of yours '
-            f'without the {kind}.')
-    return keys
-
-
-def _lookup(cfg: Config, keys: List[str]):
-    value = cfg
-    for key in keys:
-        value = value[key]
-    return value
-
-
-def _check_pipeline(source: ConfigSource, pipeline: List[dict]) -> None:
-    for transform in pipeline:
-        kind = type_name(transform)
-        if rules.is_loading(transform) and transform.get('to_float32'):
-            raise source.error(
-                f'{kind} loads float images: the ops work on uint8 images.',
-                r'to_float32\s*=\s*True',
-                'drop to_float32=True; the data preprocessor converts the '
-                'batch.')
+def _check_float(source: ConfigSource, path: SamplePath) -> None:
+    transform = rules.float_before_policy(path)
+    if transform is None:
+        return
+    kind = type_name(transform)
+    pattern = (r'to_float32\s*=\s*True' if transform.get('to_float32')
+               else rf"['\"]{kind}['\"]")
+    raise source.error(
+        f'{kind} leaves a float image before the policy point (after the '
+        f'last transform that sets the image size): the searched ops work '
+        f'on uint8 images, in the search and in retraining.', pattern,
+        'keep the image uint8 up to the last resize or crop: drop '
+        'to_float32=True and move photometric transforms after the resize '
+        '(the data preprocessor converts the batch); RandomCenterCropPad '
+        'needs float images and cannot be searched through.')
 
 
 def _check_optimizer(source: ConfigSource, sgd_lr: Optional[float]) -> None:
@@ -113,10 +106,10 @@ def _check_optimizer(source: ConfigSource, sgd_lr: Optional[float]) -> None:
             f'the retraining config keeps {kind}.')
 
 
-def _preset(task: str, train_pipeline: List[dict]) -> str:
+def _preset(task: str, transforms: List[dict]) -> str:
     if task == 'detection':
         return 'coco'
-    side = rules.image_side(train_pipeline)
+    side = rules.image_side(transforms)
     return 'cifar' if side is not None and side <= CIFAR_MAX_SIDE else \
         'imagenet'
 
@@ -128,29 +121,90 @@ def _imports(source: ConfigSource) -> Code:
     return Code("dict(imports=['ddas_mm'], allow_failed_imports=False)")
 
 
-def _dataset_reference(keys: List[str]) -> Code:
-    return Code('_base_.' + '.'.join(keys))
+def _segment_names(path: SamplePath, prefix: str) -> Dict[Keys, str]:
+    """Variable names for the pipelines of a path: ``<prefix>_pipeline``
+    for the dataset's, ``<prefix>_mix_pipeline`` for a mixing wrapper's and
+    ``ddas_switch_pipeline`` for a hook's."""
+    names = {}
+    for number, segment in enumerate(path.segments):
+        if segment.keys[0] == 'custom_hooks':
+            names[segment.keys] = 'ddas_switch_pipeline'
+        else:
+            names[segment.keys] = f'{prefix}_mix_pipeline' if number else \
+                f'{prefix}_pipeline'
+    return names
 
 
-def _with_pipeline(keys: List[str], pipeline: str) -> Code:
-    """The dataloader override that sets the pipeline of the dataset at
-    ``keys``, e.g. ``dict(dataset=dict(pipeline=NAME))``."""
-    text = f'dict(pipeline={pipeline})'
-    for key in reversed(keys[1:]):
-        text = f'dict({key}={text})'
-    return Code(text)
+def _sgd(facts: ConfigFacts, sgd_lr: float, notes: List[str]) -> dict:
+    """The search's SGD, with the weight decay an SGD user of the library
+    trains with (the config's own where it uses SGD)."""
+    optimizer = facts.source.cfg.optim_wrapper.optimizer
+    kind = type_name(optimizer)
+    if kind == 'SGD':
+        weight_decay = optimizer.get('weight_decay', 0)
+        notes.append(f'the search uses SGD at lr {sgd_lr}, momentum 0.9 and '
+                     f'the config\'s weight decay {weight_decay}.')
+    else:
+        weight_decay = SGD_WEIGHT_DECAY[facts.preset]
+        notes.append(
+            f'the search uses SGD (lr {sgd_lr}, momentum 0.9, weight decay '
+            f'{weight_decay}, {LIBRARIES[facts.task]}\'s for SGD on '
+            f'{facts.preset}-like data) in place of {kind} (weight decay '
+            f'{optimizer.get("weight_decay", 0)}), which retraining keeps.')
+    return dict(optimizer=dict(_delete_=True, type='SGD', lr=sgd_lr,
+                               momentum=0.9, weight_decay=weight_decay))
+
+
+def _search_datasets(facts: ConfigFacts, notes: List[str]) -> tuple:
+    """S_train's pipelines, the train_dataloader's dataset and S_val's
+    dataset (source text)."""
+    cfg, plan = facts.source.cfg, facts.plan
+    path = facts.paths[0]
+    rewritten = rules.search_train_pipelines(path)
+    dropped = [k for k in rewritten.removed
+               if k not in [type_name(t) for t in path.transforms
+                            if R.POLICY in R.roles(t)]]
+    if dropped:
+        notes.append(
+            f'S_train drops {", ".join(dropped)}: after the policy point '
+            f'they leave a float image or mix images, and the search\'s '
+            f'ops run on uint8 batches after the whole pipeline.')
+    replaced = [k for k in rewritten.removed if k not in dropped]
+    if replaced:
+        notes.append(f'S_train leaves out {", ".join(replaced)}: the '
+                     f'searched policy takes its place.')
+    if plan.left_out:
+        notes.append(f'the search splits the dataset inside '
+                     f'{", ".join(plan.left_out)}; the search sets its own '
+                     f'length.')
+    names = _segment_names(path, 'search_train')
+    pipelines = [(names[s.keys], p)
+                 for s, p in zip(path.segments, rewritten.pipelines)]
+    leaf_name = names[path.segments[0].keys] if path.segments else None
+    leaves = dataset_tree.leaf_pipeline_keys(cfg, plan.split_keys)
+    train = Code("dict(proxy, split='train', dataset=" +
+                 dataset_tree.with_pipelines(
+                     cfg, plan.split_keys,
+                     {k: leaf_name for k in leaves}) + ')')
+    if plan.mix_keys is not None:
+        train = Code(f'dict({dataset_tree.reference(plan.mix_keys)}, '
+                     f'dataset={train}, '
+                     f'pipeline={names[(*plan.mix_keys, "pipeline")]})')
+    val = Code("dict(proxy, split='val', dataset=" +
+               dataset_tree.with_pipelines(
+                   cfg, plan.split_keys,
+                   {k: 'search_val_pipeline' for k in leaves}) + ')')
+    return pipelines, train, val
 
 
 def _search_config(facts: ConfigFacts, num_train: int, num_val: int,
                    num_classes: Optional[int], epochs: int,
                    sgd_lr: Optional[float], notes: List[str]) -> str:
     cfg = facts.source.cfg
-    s_train, left_out = rules.search_train_pipeline(facts.train_pipeline)
-    if left_out:
-        notes.append(f'S_train leaves out {", ".join(left_out)}: the '
-                     f'searched policy takes its place.')
-    s_val = rules.search_val_pipeline(facts.test_pipeline,
-                                      facts.task == 'detection')
+    pipelines, train_set, val_set = _search_datasets(facts, notes)
+    s_val = rules.search_val_pipeline(
+        facts.test_pipeline,
+        rules.annotation_loaders(facts.paths[0].transforms))
     proxy = dict(
         type='ProxySplit', num_train=num_train, num_val=num_val, seed=0)
     if num_classes is not None:
@@ -162,8 +216,7 @@ def _search_config(facts: ConfigFacts, num_train: int, num_val: int,
                     'batch_sampler') if key in loader)
     policy_loader = Code(
         f"dict(sampler=dict(type='DefaultSampler', shuffle=True)"
-        f"{loader_refs}, dataset=dict(proxy, split='val', "
-        f'dataset=dict(ddas_train_set, pipeline=search_val_pipeline)))')
+        f"{loader_refs}, dataset={val_set})")
     train_cfg = dict(
         _delete_=True,
         type='DDASSearchLoop',
@@ -177,17 +230,14 @@ def _search_config(facts: ConfigFacts, num_train: int, num_val: int,
         policy_optim=defaults.policy_optim(facts.preset),
         tp_optim=defaults.tp_optim(),
         channel_order=facts.channel_order)
+    train_loader = train_set[:-1] + ', _delete_=True)'
     assignments = [
         ('_base_', [facts.base]),
         ('custom_imports', _imports(facts.source)),
-        ('ddas_train_set', _dataset_reference(facts.keys)),
-        ('search_train_pipeline', s_train),
+        *pipelines,
         ('search_val_pipeline', s_val),
         ('proxy', proxy),
-        ('train_dataloader',
-         Code("dict(dataset=dict(proxy, split='train', dataset=dict("
-              'ddas_train_set, pipeline=search_train_pipeline), '
-              '_delete_=True))')),
+        ('train_dataloader', Code(f'dict(dataset={train_loader})')),
         ('train_cfg', train_cfg),
         ('param_scheduler',
          stretched_schedulers(cfg.get('param_scheduler'),
@@ -198,16 +248,7 @@ def _search_config(facts: ConfigFacts, num_train: int, num_val: int,
         ('custom_hooks', [dict(type='DDASPolicyHook')]),
     ]
     if sgd_lr is not None:
-        weight_decay = cfg.optim_wrapper.optimizer.get('weight_decay', 0)
-        assignments.append(('optim_wrapper', dict(
-            optimizer=dict(
-                _delete_=True,
-                type='SGD',
-                lr=sgd_lr,
-                momentum=0.9,
-                weight_decay=weight_decay))))
-        notes.append(f'the search uses SGD (lr {sgd_lr}, momentum 0.9) in '
-                     f'place of {cfg.optim_wrapper.optimizer.type}.')
+        assignments.append(('optim_wrapper', _sgd(facts, sgd_lr, notes)))
     header = (
         f'DDAS search generated from {facts.source.name} by '
         f'tools/misc/ddas_configs.py: {facts.task}, the {facts.preset!r} '
@@ -216,7 +257,7 @@ def _search_config(facts: ConfigFacts, num_train: int, num_val: int,
         f'({epochs * _batches(num_train, num_classes, facts)} policy steps on '
         f'one GPU), '
         f'the schedule stretched from {facts.base_epochs} epochs.\n' +
-        ''.join(f'- {n}\n' for n in notes))
+        S_TRAIN_RULE + '\n' + ''.join(f'- {n}\n' for n in notes))
     return config_text(header, assignments)
 
 
@@ -237,6 +278,35 @@ def _search_epochs(num_train: int, num_classes: Optional[int],
                   _batches(num_train, num_classes, facts)))
 
 
+def _retrain_pipelines(facts: ConfigFacts, augment: dict,
+                       notes: List[str]) -> Dict[Keys, list]:
+    """Every training pipeline that changes, by its keys: the policy at
+    its point, other augmentation policies out."""
+    changed, replaced = {}, []
+    for path in facts.paths:
+        rewritten = rules.retrain_pipelines(path, augment)
+        replaced += [k for k in rewritten.removed if k not in replaced]
+        changed.update((s.keys, p) for s, p in zip(path.segments,
+                                                   rewritten.pipelines)
+                       if p != s.transforms)
+    if replaced:
+        notes.append(f'retraining replaces {", ".join(replaced)} with the '
+                     f'searched policy.')
+    return changed
+
+
+def _retrain_hooks(cfg, names: Dict[Keys, str]) -> list:
+    """The config's custom hooks, switched pipelines replaced, and
+    DDASPolicyHook."""
+    hooks = []
+    for index, _ in enumerate(cfg.get('custom_hooks') or []):
+        keys = ('custom_hooks', index, 'switch_pipeline')
+        ref = dataset_tree.reference(keys[:2])
+        hooks.append(Code(f'dict({ref}, switch_pipeline={names[keys]})'
+                          if keys in names else ref))
+    return hooks + [dict(type='DDASPolicyHook')]
+
+
 def _retrain_config(facts: ConfigFacts, policy: str,
                     notes: List[str]) -> str:
     augment = dict(
@@ -244,26 +314,27 @@ def _retrain_config(facts: ConfigFacts, policy: str,
         policy=Code('ddas_policy'),
         smooth=defaults.SMOOTH,
         channel_order=facts.channel_order)
-    pipeline, replaced = rules.retrain_pipeline(facts.train_pipeline,
-                                                augment)
-    if replaced:
-        notes.append(f'retraining replaces {", ".join(replaced)} with the '
-                     f'searched policy.')
-    hooks = ('_base_.custom_hooks + ' if facts.source.cfg.get('custom_hooks')
-             else '') + "[dict(type='DDASPolicyHook')]"
+    changed = _retrain_pipelines(facts, augment, notes)
+    names = {}
+    for path in facts.paths:
+        names.update(_segment_names(path, 'ddas_train'))
+    names = {k: v for k, v in names.items() if k in changed}
+    cfg = facts.source.cfg
     assignments = [
         ('_base_', [facts.base]),
         ('custom_imports', _imports(facts.source)),
         ('ddas_policy', policy),
-        ('ddas_train_pipeline', pipeline),
+        *{names[k]: p for k, p in changed.items()}.items(),
         ('train_dataloader',
-         _with_pipeline(facts.keys, 'ddas_train_pipeline')),
-        ('custom_hooks', Code(hooks)),
+         dict(dataset=dataset_tree.with_pipelines(
+             cfg, ('train_dataloader', 'dataset'), names))),
+        ('custom_hooks', _retrain_hooks(cfg, names)),
     ]
     header = (f'{facts.source.name} retrained with a DDAS policy, generated '
               f'by tools/misc/ddas_configs.py: DynamicDDASAugment right '
               f'after the transform that sets the image size, where the '
-              f"search applied its ops; p_tp smoothed as the authors' "
+              f'search applied its ops, in every pipeline the training '
+              f"uses; p_tp smoothed as the authors' "
               f'(F_s = {defaults.SMOOTH}).')
     return config_text(header, assignments)
 
@@ -321,11 +392,11 @@ def generate_ddas_configs(config: str,
         raise ConfigError(f'unknown preset {preset!r}; choose one of '
                           f'{sorted(PRESETS)}.')
     out_dir = out_dir or osp.join('work_dirs', source.stem)
-    facts = _facts(source, task, preset, channel_order, out_dir)
+    notes: List[str] = []
+    facts = _facts(source, task, preset, channel_order, out_dir, notes)
     _check_optimizer(source, sgd_lr)
     search_name = f'{source.stem}_ddas_search'
     policy = policy or osp.join('work_dirs', search_name, POLICY_FILENAME)
-    notes: List[str] = []
     num_train = num_train or task_defaults['num_train']
     texts = {
         search_name:
@@ -345,28 +416,40 @@ def generate_ddas_configs(config: str,
     return GeneratedConfigs(paths[0], paths[1], notes)
 
 
-def _facts(source: ConfigSource, task: str, preset: Optional[str],
-           channel_order: Optional[str], out_dir: str) -> ConfigFacts:
-    """Read and check what the generated configs are made from."""
-    keys = _dataset_path(source, 'train_dataloader')
-    if keys is None:
-        raise source.error('the config has no train_dataloader.',
-                           r'train_dataloader',
-                           'generate from a training config.')
-    train_dataset = _lookup(source.cfg, keys)
-    train_pipeline = [t.to_dict() for t in train_dataset['pipeline']]
-    _check_pipeline(source, train_pipeline)
-    test_keys = (_dataset_path(source, 'val_dataloader')
-                 or _dataset_path(source, 'test_dataloader'))
-    test_pipeline = (_lookup(source.cfg, test_keys)['pipeline']
-                     if test_keys else source.cfg.get('test_pipeline'))
-    if test_pipeline is None:
+def _test_pipeline(source: ConfigSource) -> List[dict]:
+    for loader in ('val_dataloader', 'test_dataloader'):
+        dataset = (source.cfg.get(loader) or {}).get('dataset')
+        if dataset:
+            return list(leaf_datasets(dataset)[0].get('pipeline', []))
+    if source.cfg.get('test_pipeline') is None:
         raise source.error(
             'no test pipeline (val_dataloader, test_dataloader or '
             'test_pipeline): S_val needs a deterministic one.',
             r'val_dataloader', 'give the config a val_dataloader.')
+    return list(source.cfg.test_pipeline)
+
+
+def _facts(source: ConfigSource, task: str, preset: Optional[str],
+           channel_order: Optional[str], out_dir: str,
+           notes: List[str]) -> ConfigFacts:
+    """Read and check what the generated configs are made from."""
+    if not source.cfg.get('train_dataloader'):
+        raise source.error('the config has no train_dataloader.',
+                           r'train_dataloader',
+                           'generate from a training config.')
+    plan = dataset_tree.split_plan(source, ('train_dataloader', 'dataset'))
+    paths = train_paths(source.cfg.to_dict())
+    for path in paths:
+        _check_float(source, path)
+    unknown = sorted({k for path in paths for k in rules.unknown_types(path)})
+    if unknown:
+        notes.append(f'kept where they are, of roles unknown to the '
+                     f'generator: {", ".join(unknown)}; check that they '
+                     f'keep a uint8 image.')
+    transforms = paths[0].transforms
+    leaf = leaf_datasets(source.cfg.train_dataloader.dataset)[0]
     channel_order = channel_order or rules.channel_order(
-        train_pipeline, type_name(train_dataset))
+        transforms, type_name(leaf))
     if channel_order is None:
         raise source.error(
             'cannot tell the channel order of the images: the pipeline '
@@ -379,10 +462,10 @@ def _facts(source: ConfigSource, task: str, preset: Optional[str],
     return ConfigFacts(
         source=source,
         task=task,
-        keys=keys,
-        train_pipeline=train_pipeline,
-        test_pipeline=[t.to_dict() for t in test_pipeline],
+        paths=paths,
+        plan=plan,
+        test_pipeline=_test_pipeline(source),
         base_epochs=base_epochs(source),
-        preset=preset or _preset(task, train_pipeline),
+        preset=preset or _preset(task, transforms),
         channel_order=channel_order,
         base=base)

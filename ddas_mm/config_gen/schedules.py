@@ -1,9 +1,16 @@
 """The user's training length, and its schedulers stretched to the
 search's length."""
+import math
+
+from ddas_mm.config_text import type_name
 from .source import ConfigSource
 
-# Scheduler fields counted in epochs, stretched to the search's length.
-EPOCH_FIELDS = ('begin', 'end', 'T_max')
+# Scheduler fields counted in epochs where the scheduler is by epoch.
+EPOCH_FIELDS = ('begin', 'end', 'T_max', 'step_size')
+# Schedulers whose gamma is a factor per epoch (per step_size epochs).
+PER_EPOCH_GAMMA = ('StepLR', 'StepParamScheduler', 'StepMomentum',
+                   'ExponentialLR', 'ExponentialParamScheduler',
+                   'ExponentialMomentum')
 
 
 def base_epochs(source: ConfigSource) -> int:
@@ -26,21 +33,56 @@ def base_epochs(source: ConfigSource) -> int:
     return train_cfg['max_epochs']
 
 
+def _epochs(value: float, factor: float) -> int:
+    """An epoch count stretched, rounded up (a scheduler that ends within
+    the first epoch still has one); mmengine's endless end stays."""
+    return value if value >= 1e8 else math.ceil(value * factor - 1e-9)
+
+
+def stretched_scheduler(scheduler: dict, factor: float) -> dict:
+    """One scheduler, its epoch counts scaled by ``factor``.
+
+    ``begin`` / ``end`` / ``T_max`` / ``step_size`` and ``milestones`` are
+    scaled and rounded up, so that schedulers that met still meet; a
+    scheduler keeps at least one epoch (mmengine refuses ``begin ==
+    end``). Where ``step_size`` cannot shrink below one epoch, ``gamma``
+    is raised to the power that keeps the decay over the run (StepLR with
+    ``step_size=1`` over 300 epochs, searched for 20). Schedulers counted
+    in iterations (warm-ups with ``by_epoch=False``) are kept.
+
+    Args:
+        scheduler (dict): a ``param_scheduler`` entry.
+        factor (float): search epochs / training epochs.
+
+    Returns:
+        dict: the stretched entry.
+    """
+    scheduler = dict(scheduler)
+    if not scheduler.get('by_epoch', True):
+        return scheduler
+    step = scheduler.get('step_size', 1)
+    for field in EPOCH_FIELDS:
+        if field in scheduler:
+            scheduler[field] = max(
+                _epochs(scheduler[field], factor), int(field == 'step_size'))
+    if 'end' in scheduler:
+        scheduler['end'] = max(scheduler['end'],
+                               scheduler.get('begin', 0) + 1)
+    if 'milestones' in scheduler:
+        scheduler['milestones'] = [
+            _epochs(m, factor) for m in scheduler['milestones']
+        ]
+    if type_name(scheduler) in PER_EPOCH_GAMMA:
+        # gamma per step of step_size epochs: the same decay over the run.
+        scheduler['gamma'] = scheduler.get('gamma', 0.1)**(
+            scheduler.get('step_size', 1) / (step * factor))
+    return scheduler
+
+
 def stretched_schedulers(schedulers, factor: float) -> list:
     """The config's parameter schedulers, their epoch counts scaled to the
-    search's length (iteration-counted ones, e.g. warm-ups, kept)."""
+    search's length (see :func:`stretched_scheduler`)."""
     if isinstance(schedulers, dict):
         schedulers = [schedulers]
-    stretched = []
-    for scheduler in schedulers or []:
-        scheduler = scheduler.to_dict()
-        if scheduler.get('by_epoch', True):
-            for field in EPOCH_FIELDS:
-                if field in scheduler:
-                    scheduler[field] = round(scheduler[field] * factor)
-            if 'milestones' in scheduler:
-                scheduler['milestones'] = [
-                    round(m * factor) for m in scheduler['milestones']
-                ]
-        stretched.append(scheduler)
-    return stretched
+    return [stretched_scheduler(s.to_dict() if hasattr(s, 'to_dict') else s,
+                                factor) for s in schedulers or []]

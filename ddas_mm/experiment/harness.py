@@ -48,6 +48,7 @@ from typing import Callable, Dict, List, NamedTuple, Optional
 from mmengine.config import Config
 
 from ddas_mm.config_gen.pipeline_rules import is_random
+from ddas_mm.config_gen.walker import leaf_datasets
 from ddas_mm.fileio import write_json
 from ddas_mm.policy import PolicySchedule
 from ddas_mm.policy.schedule import POLICY_FILENAME
@@ -236,9 +237,8 @@ class Experiment:
         their split.
         """
         cfg = self.arm_config(arm, seed)
-        train_set = cfg.train_dataloader.dataset
-        while 'pipeline' not in train_set:  # RepeatDataset and the like
-            train_set = train_set.dataset
+        # RepeatDataset and the like opened: the first dataset they hold.
+        train_set = leaf_datasets(cfg.train_dataloader.dataset)[0]
         test_set = cfg.test_dataloader.dataset
         cfg.test_dataloader.dataset = dict(train_set,
                                            pipeline=test_set.pipeline)

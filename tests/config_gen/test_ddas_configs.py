@@ -317,10 +317,14 @@ def test_adamw_stops_with_the_line_and_fix(tmp_path):
 
 
 def test_unknown_dataset_wrapper_stops(tmp_path):
+    # The proxy split takes a dataset or a ConcatDataset of datasets, not
+    # of wrapped ones.
+    leaf = dict(type='CocoDataset', pipeline=[])
     user_config = _write_user_config(
         tmp_path / 'concat.py', DETECTORS['atss'],
         dict(train_dataloader=dict(dataset=dict(
-            type='ConcatDataset', datasets=[], _delete_=True))))
+            type='ConcatDataset', _delete_=True, datasets=[
+                leaf, dict(type='RepeatDataset', times=2, dataset=leaf)]))))
     with pytest.raises(ConfigError, match='ConcatDataset') as error:
         generate_ddas_configs(user_config, out_dir=str(tmp_path / 'out'))
     _assert_names_line(str(error.value), "'ConcatDataset'")
