@@ -240,8 +240,8 @@ def _search_config(facts: ConfigFacts, num_train: int, num_val: int,
         ('train_dataloader', Code(f'dict(dataset={train_loader})')),
         ('train_cfg', train_cfg),
         ('param_scheduler',
-         stretched_schedulers(cfg.get('param_scheduler'),
-                              epochs / facts.base_epochs)),
+         stretched_schedulers(cfg.get('param_scheduler'), epochs,
+                              facts.base_epochs)),
         # The user's own hooks are for the final model; the search trains a
         # network it throws away (and a pipeline-switching hook would
         # replace S_train's pipeline).

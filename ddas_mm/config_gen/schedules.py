@@ -39,19 +39,22 @@ def _epochs(value: float, factor: float) -> int:
     return value if value >= 1e8 else math.ceil(value * factor - 1e-9)
 
 
-def stretched_scheduler(scheduler: dict, factor: float) -> dict:
+def stretched_scheduler(scheduler: dict, epochs: int,
+                        factor: float) -> dict:
     """One scheduler, its epoch counts scaled by ``factor``.
 
     ``begin`` / ``end`` / ``T_max`` / ``step_size`` and ``milestones`` are
     scaled and rounded up, so that schedulers that met still meet; a
     scheduler keeps at least one epoch (mmengine refuses ``begin ==
-    end``). Where ``step_size`` cannot shrink below one epoch, ``gamma``
+    end``; without an ``end`` it ends with the search, which may be no
+    later than its stretched ``begin``). Where ``step_size`` cannot shrink below one epoch, ``gamma``
     is raised to the power that keeps the decay over the run (StepLR with
     ``step_size=1`` over 300 epochs, searched for 20). Schedulers counted
     in iterations (warm-ups with ``by_epoch=False``) are kept.
 
     Args:
         scheduler (dict): a ``param_scheduler`` entry.
+        epochs (int): the search's epochs.
         factor (float): search epochs / training epochs.
 
     Returns:
@@ -65,9 +68,8 @@ def stretched_scheduler(scheduler: dict, factor: float) -> dict:
         if field in scheduler:
             scheduler[field] = max(
                 _epochs(scheduler[field], factor), int(field == 'step_size'))
-    if 'end' in scheduler:
-        scheduler['end'] = max(scheduler['end'],
-                               scheduler.get('begin', 0) + 1)
+    scheduler['end'] = max(scheduler.get('end', epochs),
+                           scheduler.get('begin', 0) + 1)
     if 'milestones' in scheduler:
         scheduler['milestones'] = [
             _epochs(m, factor) for m in scheduler['milestones']
@@ -79,10 +81,11 @@ def stretched_scheduler(scheduler: dict, factor: float) -> dict:
     return scheduler
 
 
-def stretched_schedulers(schedulers, factor: float) -> list:
-    """The config's parameter schedulers, their epoch counts scaled to the
-    search's length (see :func:`stretched_scheduler`)."""
+def stretched_schedulers(schedulers, epochs: int, base: int) -> list:
+    """The config's parameter schedulers, their epoch counts scaled from
+    its ``base`` epochs to the search's ``epochs`` (see
+    :func:`stretched_scheduler`)."""
     if isinstance(schedulers, dict):
         schedulers = [schedulers]
-    return [stretched_scheduler(s.to_dict() if hasattr(s, 'to_dict') else s,
-                                factor) for s in schedulers or []]
+    return [stretched_scheduler(dict(s), epochs, epochs / base)
+            for s in schedulers or []]

@@ -156,23 +156,32 @@ def test_schedules_keep_warm_ups_and_the_decay():
         dict(type='ConstantLR', by_epoch=True, begin=285, end=300,
              factor=1),
         dict(type='LinearLR', by_epoch=False, begin=0, end=1000),
-    ], 30 / 300)
+    ], 30, 300)
     assert [(s['begin'], s['end']) for s in yolox] == [
         (0, 1), (1, 29), (29, 30), (0, 1000)]
     assert yolox[1]['T_max'] == 28
     # MobileNetV2: StepLR step_size=1, gamma=0.98 over 300 epochs.
     (step, ) = stretched_schedulers(
         [dict(type='StepLR', by_epoch=True, step_size=1, gamma=0.98)],
-        20 / 300)
+        20, 300)
     assert step['step_size'] == 1
     assert math.isclose(step['gamma']**20, 0.98**300)
     (steps, ) = stretched_schedulers(
-        [dict(type='MultiStepLR', begin=0, end=12, milestones=[8, 11])], 2.5)
+        [dict(type='MultiStepLR', begin=0, end=12, milestones=[8, 11])],
+        30, 12)
     assert (steps['end'], steps['milestones']) == (30, [20, 28])
     # A scheduler within one epoch keeps one.
-    (short, ) = stretched_schedulers(
-        [dict(type='LinearLR', begin=280, end=285)], 0.1)
+    # A scheduler within one epoch keeps one; one without an end ends
+    # with the search, or after its begin (DeiT's cosine from epoch 20 of
+    # 300, searched for 1).
+    short, endless = stretched_schedulers(
+        [dict(type='LinearLR', begin=280, end=285),
+         dict(type='CosineAnnealingLR', begin=20)], 30, 300)
     assert (short['begin'], short['end']) == (28, 29)
+    assert (endless['begin'], endless['end']) == (2, 30)
+    (endless, ) = stretched_schedulers(
+        [dict(type='CosineAnnealingLR', begin=20)], 1, 300)
+    assert (endless['begin'], endless['end']) == (1, 2)
 
 
 @pytest.mark.parametrize('transform, random', [
