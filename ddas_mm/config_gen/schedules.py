@@ -46,11 +46,12 @@ def stretched_scheduler(scheduler: dict, epochs: int,
     ``begin`` / ``end`` / ``T_max`` / ``step_size`` and ``milestones`` are
     scaled and rounded up, so that schedulers that met still meet; a
     scheduler keeps at least one epoch (mmengine refuses ``begin ==
-    end``; without an ``end`` it ends with the search, which may be no
-    later than its stretched ``begin``). Where ``step_size`` cannot shrink below one epoch, ``gamma``
-    is raised to the power that keeps the decay over the run (StepLR with
-    ``step_size=1`` over 300 epochs, searched for 20). Schedulers counted
-    in iterations (warm-ups with ``by_epoch=False``) are kept.
+    end``), and one without an ``end`` ends with the search or one epoch
+    after its stretched ``begin``. Where ``step_size`` cannot shrink below
+    one epoch, ``gamma`` is raised to the power that keeps the decay over
+    the run (StepLR with ``step_size=1`` over 300 epochs, searched for
+    20). Schedulers counted in iterations (warm-ups with
+    ``by_epoch=False``) are kept.
 
     Args:
         scheduler (dict): a ``param_scheduler`` entry.

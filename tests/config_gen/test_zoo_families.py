@@ -1,0 +1,369 @@
+"""tools/misc/ddas_configs.py on one zoo config of each family of pipeline,
+dataset wrapper, hook and schedule: generated, then one search step and one
+retraining step on a few generated images (CPU, small image scale, no
+pretrained weights), with the policy checked where the search applied its
+ops.
+
+Each zoo config gets its data swapped for small generated data in its own
+wrappers (RepeatDataset of a ConcatDataset, MultiImageMixDataset ...), as a
+user's config swaps COCO or ImageNet for theirs, and its image sizes
+shrunk. The families beyond these: tests/config_gen/test_ddas_configs.py.
+"""
+import copy
+import math
+import os
+import os.path as osp
+import re
+
+import cv2
+import numpy as np
+import pytest
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+import ddas_mm  # noqa: F401 (registers the transform and datasets)
+from ddas_mm.config_gen import ConfigError, generate_ddas_configs
+from ddas_mm.config_gen.source import ConfigSource
+from ddas_mm.config_gen.walker import (inner_datasets, leaf_datasets,
+                                       train_paths)
+from ddas_mm.testing import load_fashion_mnist, make_coco_detection_set
+from ddas_mm.testing.toy_data import FASHION_MNIST_CLASSES
+
+pytestmark = pytest.mark.slow
+
+NUM_IMAGES = 4  # the search's split takes 1 + 1 (Mosaic draws from more)
+# Transform options that are image sizes.
+SIZE_KEYS = ('scale', 'scales', 'crop_size', 'img_scale', 'size', 'border',
+             'random_size_range')
+
+
+class Family:
+    """A zoo config and what its generated configs must show.
+
+    Args:
+        zoo (str): the config.
+        before_policy (str): the transform right before the policy in every
+            retraining pipeline.
+        factor (float): image sizes scaled by this.
+        sgd_lr (float, optional): for an optimizer other than SGD.
+        backbone (dict, optional): backbone options for small images.
+    """
+
+    def __init__(self, zoo, before_policy, factor, sgd_lr=None,
+                 backbone=None):
+        self.zoo = zoo
+        self.before_policy = before_policy
+        self.factor = factor
+        self.sgd_lr = sgd_lr
+        self.backbone = backbone or {}
+
+
+COCO_SCALE = 96 / 1333  # 1333 x 800 -> 96 x 58
+FAMILIES = {
+    # photometric distortion after the resize; a fixed 300 x 300 input
+    'ssd300': Family('mmdet::ssd/ssd300_coco.py', 'Resize', 1),
+    # the same kind of pipeline, Darknet
+    'yolov3': Family('mmdet::yolo/yolov3_d53_8xb8-320-273e_coco.py',
+                     'Resize', 0.2),
+    # MultiImageMixDataset, a warm-up in epochs, batch augments
+    'yolox': Family('mmdet::yolox/yolox_s_8xb8-300e_coco.py', 'Pad', 0.1,
+                    sgd_lr=0.01),
+    # ConcatDataset inside RepeatDataset
+    'faster-rcnn-voc': Family(
+        'mmdet::pascal_voc/faster-rcnn_r50_fpn_1x_voc0712.py', 'Resize',
+        96 / 1000),
+    # CachedMosaic / CachedMixUp, PipelineSwitchHook, AdamW
+    'rtmdet': Family('mmdet::rtmdet/rtmdet_tiny_8xb32-300e_coco.py', 'Pad',
+                     0.1, sgd_lr=0.01),
+    # the resize inside RandomChoice
+    'detr': Family('mmdet::detr/detr_r50_8xb2-150e_coco.py', 'RandomChoice',
+                   COCO_SCALE, sgd_lr=0.01),
+    # RandAugment, RandomErasing, Mixup / CutMix batch augments, AdamW
+    'swin': Family('mmpretrain::swin_transformer/swin-tiny_16xb64_in1k.py',
+                   'RandomResizedCrop', 64 / 224, sgd_lr=0.1,
+                   backbone=dict(pad_small_map=True)),
+    'deit': Family('mmpretrain::deit/deit-small_4xb256_in1k.py',
+                   'RandomResizedCrop', 64 / 224, sgd_lr=0.1),
+    # StepLR by one epoch
+    'mobilenet-v2': Family(
+        'mmpretrain::mobilenet_v2/mobilenet-v2_8xb32_in1k.py',
+        'RandomResizedCrop', 64 / 224),
+    # AdamW with weight decay 0.3
+    'vit': Family('mmpretrain::vision_transformer/vit-base-p16_64xb64_in1k.py',
+                  'RandomResizedCrop', 64 / 224, sgd_lr=0.1),
+}
+
+
+def shrunk(node, factor):
+    """A config value with the image sizes of its transforms scaled."""
+    if isinstance(node, dict):
+        return {
+            key: (_scaled(value, factor) if key in SIZE_KEYS and
+                  'type' in node else shrunk(value, factor))
+            for key, value in node.items()
+        }
+    if isinstance(node, (list, tuple)):
+        return type(node)(shrunk(v, factor) for v in node)
+    return node
+
+
+def _scaled(size, factor):
+    if isinstance(size, (int, float)) and not isinstance(size, bool):
+        return int(round(size * factor))
+    if isinstance(size, (list, tuple)):
+        return type(size)(_scaled(s, factor) for s in size)
+    return size
+
+
+def _with_data(dataset, data, factor):
+    """The zoo's training dataset config with each dataset it wraps
+    replaced by ``data`` (its pipeline shrunk), each wrapper kept."""
+    dataset = copy.deepcopy(dataset)
+    if dataset.get('type') == 'RepeatDataset':
+        dataset['times'] = 1
+    inner = inner_datasets(dataset, ())
+    if not inner:
+        return dict(data, pipeline=shrunk(dataset['pipeline'], factor))
+    if 'pipeline' in dataset:
+        dataset['pipeline'] = shrunk(dataset['pipeline'], factor)
+    if 'datasets' in dataset:
+        dataset['datasets'] = [_with_data(d, data, factor)
+                               for _, d in inner]
+    else:
+        dataset['dataset'] = _with_data(dataset['dataset'], data, factor)
+    return dataset
+
+
+def _num_classes(model):
+    """The first num_classes of a model config."""
+    if isinstance(model, dict):
+        if 'num_classes' in model:
+            return model['num_classes']
+        found = [_num_classes(v) for v in model.values()]
+        return next((n for n in found if n), None)
+    return None
+
+
+def _detection_data(root, num_classes):
+    """4 generated images of Fashion-MNIST items, 96 x 64, with as many
+    class names as the detector's heads (mmdet checks it), the first 10
+    the items'."""
+    make_coco_detection_set(root, num_images=NUM_IMAGES, image_size=(96, 64),
+                            object_scale=1)
+    classes = FASHION_MNIST_CLASSES + tuple(
+        f'unused{i}' for i in range(len(FASHION_MNIST_CLASSES), num_classes))
+    return dict(type='CocoDataset', data_root=root,
+                ann_file='annotations.json', data_prefix=dict(img='images/'),
+                metainfo=dict(classes=classes),
+                filter_cfg=dict(filter_empty_gt=True))
+
+
+def _classification_data(root):
+    """A folder of 4 coloured Fashion-MNIST items of 2 classes, 80 px."""
+    images, labels = load_fashion_mnist('test')
+    for i in range(NUM_IMAGES):
+        label = i % 2
+        item = cv2.resize(images[np.flatnonzero(labels == label)[i]],
+                          (80, 80))
+        colour = np.array([60 + 40 * i, 200 - 20 * i, 128], np.float32)
+        os.makedirs(osp.join(root, f'class{label}'), exist_ok=True)
+        cv2.imwrite(osp.join(root, f'class{label}', f'{i}.png'),
+                    (item[..., None] / 255.0 * colour).astype(np.uint8))
+    return dict(type='CustomDataset', data_root=root)
+
+
+def user_config(tmp_path, family):
+    """The zoo config on generated data, at a small image scale, without
+    pretrained weights."""
+    zoo = Config.fromfile(ConfigSource(family.zoo).path).to_dict()
+    data = (_detection_data(str(tmp_path / 'data'),
+                            _num_classes(zoo['model']))
+            if zoo['default_scope'] == 'mmdet' else
+            _classification_data(str(tmp_path / 'data')))
+    (test_set, ) = leaf_datasets(zoo['val_dataloader']['dataset'])[:1]
+    loader = dict(num_workers=0, persistent_workers=False)
+    val_loader = dict(loader, dataset=dict(
+        data, test_mode=True,
+        pipeline=shrunk(test_set['pipeline'], family.factor),
+        _delete_=True))
+    model = dict(backbone=dict(family.backbone, init_cfg=None))
+    augments = zoo['model'].get('data_preprocessor', {}).get(
+        'batch_augments')
+    if augments:
+        model['data_preprocessor'] = dict(
+            batch_augments=shrunk(augments, family.factor))
+    overrides = dict(
+        model=model,
+        train_dataloader=dict(loader, batch_size=2, dataset=dict(
+            _with_data(zoo['train_dataloader']['dataset'], data,
+                       family.factor), _delete_=True)),
+        val_dataloader=val_loader, test_dataloader=val_loader)
+    if zoo.get('custom_hooks'):
+        overrides['custom_hooks'] = shrunk(zoo['custom_hooks'],
+                                           family.factor)
+    path = tmp_path / 'user_config.py'
+    with open(path, 'w') as f:
+        f.write(f'_base_ = [{family.zoo!r}]\n')
+        for key, value in overrides.items():
+            f.write(f'{key} = {value!r}\n')
+    return str(path)
+
+
+def one_step(config, work_dir, search):
+    """Train a config for one step in this process, without validation or
+    checkpoints: the search with one policy per step on batches of one
+    image, the retraining on one image of each dataset."""
+    cfg = Config.fromfile(config)
+    cfg.work_dir = str(work_dir)
+    cfg.log_level = 'WARNING'
+    cfg.train_cfg.max_epochs = 1
+    cfg.train_cfg.pop('dynamic_intervals', None)
+    schedulers = cfg.param_scheduler
+    for scheduler in ([schedulers] if isinstance(schedulers, dict) else
+                      schedulers):  # mmengine's default end would be 1
+        scheduler.setdefault('end', scheduler.get('begin', 0) + 1)
+    if search:
+        cfg.train_cfg.num_policies = 1
+        cfg.train_cfg.policy_dataloader.batch_size = 1
+        cfg.train_dataloader.batch_size = 1
+    else:
+        leaves = leaf_datasets(cfg.train_dataloader.dataset)
+        for leaf in leaves:
+            leaf.indices = 1
+        cfg.train_dataloader.batch_size = len(leaves)
+    for key in ('val', 'test'):
+        cfg[f'{key}_dataloader'] = cfg[f'{key}_cfg'] = None
+        cfg[f'{key}_evaluator'] = None
+    cfg.default_hooks.checkpoint = None
+    cfg.auto_scale_lr = dict(enable=False)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return runner
+
+
+def policy_neighbours(cfg):
+    """The type right before DynamicDDASAugment in every training pipeline
+    of the config, each pipeline's transforms in order."""
+    before = []
+    for path in train_paths(cfg.to_dict()):
+        kinds = [t['type'] for t in path.transforms]
+        assert kinds.count('DynamicDDASAugment') == 1, kinds
+        before.append(kinds[kinds.index('DynamicDDASAugment') - 1])
+    return before
+
+
+@pytest.mark.parametrize('name', sorted(FAMILIES))
+def test_family_searches_and_retrains(tmp_path, name):
+    family = FAMILIES[name]
+    search_dir = tmp_path / 'search'
+    generated = generate_ddas_configs(
+        user_config(tmp_path, family), out_dir=str(tmp_path / 'generated'),
+        num_train=1, num_val=1, epochs=1, sgd_lr=family.sgd_lr,
+        policy=str(search_dir / 'ddas_policy.json'))
+    retrain = Config.fromfile(generated.retrain)
+    neighbours = policy_neighbours(retrain)
+    assert set(neighbours) == {family.before_policy}, neighbours
+    search = one_step(generated.search, search_dir, search=True)
+    assert search.train_loop.iter == 1
+    assert search.train_loop.num_skipped == 0
+    retraining = one_step(generated.retrain, tmp_path / 'retrain',
+                          search=False)
+    assert retraining.train_loop.iter == 1
+
+
+def _generated(tmp_path, family, **options):
+    generated = generate_ddas_configs(family.zoo, out_dir=str(tmp_path),
+                                      sgd_lr=family.sgd_lr, **options)
+    return (Config.fromfile(generated.search),
+            Config.fromfile(generated.retrain), generated.notes)
+
+
+def _kinds(pipeline):
+    return [t['type'] for t in pipeline]
+
+
+def test_ssd_s_train_has_no_float_transform(tmp_path):
+    search, retrain, notes = _generated(tmp_path, FAMILIES['ssd300'])
+    assert 'PhotoMetricDistortion' not in _kinds(search.search_train_pipeline)
+    assert any('PhotoMetricDistortion' in n for n in notes)
+    kinds = _kinds(retrain.ddas_train_pipeline)
+    assert kinds.index('DynamicDDASAugment') == kinds.index('Resize') + 1
+    assert kinds.index('PhotoMetricDistortion') > kinds.index('Resize')
+
+
+def test_yolox_splits_inside_the_mixing_dataset(tmp_path):
+    search, _, _ = _generated(tmp_path, FAMILIES['yolox'])
+    dataset = search.train_dataloader.dataset
+    assert dataset.type == 'MultiImageMixDataset'
+    assert dataset.dataset.type == 'ProxySplit'
+    assert _kinds(dataset.pipeline) == _kinds(search.search_train_mix_pipeline)
+    assert search.train_cfg.channel_order == 'bgr'
+    warm_up = search.param_scheduler[0]
+    assert (warm_up.type, warm_up.begin, warm_up.end) == (
+        'mmdet.QuadraticWarmupLR', 0, 1)
+
+
+def test_voc_splits_the_concatenated_datasets(tmp_path):
+    search, _, notes = _generated(
+        tmp_path, FAMILIES['faster-rcnn-voc'])
+    split = search.train_dataloader.dataset
+    assert (split.type, split.dataset.type) == ('ProxySplit',
+                                                 'ConcatDataset')
+    assert [d.pipeline for d in split.dataset.datasets] == [
+        search.search_train_pipeline] * 2
+    assert any('RepeatDataset' in n for n in notes)
+
+
+def test_rtmdet_policy_also_in_the_switched_pipeline(tmp_path):
+    search, retrain, _ = _generated(tmp_path, FAMILIES['rtmdet'])
+    (switch, ) = [h for h in retrain.custom_hooks
+                  if h.type == 'PipelineSwitchHook']
+    assert 'DynamicDDASAugment' in _kinds(switch.switch_pipeline)
+    assert retrain.custom_hooks[-1].type == 'DDASPolicyHook'
+    kinds = _kinds(search.search_train_pipeline)
+    assert 'CachedMosaic' in kinds and 'CachedMixUp' not in kinds
+    # AdamW's weight decay is not SGD's.
+    assert search.optim_wrapper.optimizer.weight_decay == 1e-4
+
+
+def test_panoptic_s_val_loads_the_maps_before_the_resize(tmp_path):
+    search, _, _ = _generated(
+        tmp_path, Family('mmdet::panoptic_fpn/panoptic-fpn_r50_fpn_1x_coco.py',
+                         'Resize', 1))
+    kinds = _kinds(search.search_val_pipeline)
+    assert kinds.index('LoadPanopticAnnotations') < kinds.index('Resize')
+    # The training's loader: boxes, masks and the semantic map (its
+    # defaults), where the test pipeline loads the map alone.
+    (loader, ) = [t for t in search.search_val_pipeline
+                  if t.type == 'LoadPanopticAnnotations']
+    assert loader == search.train_dataloader.dataset.dataset.pipeline[1]
+    assert loader.get('with_mask', True) and loader.get('with_seg', True)
+
+
+def test_mobilenet_step_schedule_keeps_its_decay(tmp_path):
+    search, _, _ = _generated(tmp_path, FAMILIES['mobilenet-v2'],
+                              epochs=20)
+    (step, ) = search.param_scheduler
+    assert step.step_size == 1
+    assert math.isclose(step.gamma**20, 0.98**300)
+
+
+def test_vit_sgd_weight_decay_is_said(tmp_path):
+    search, retrain, notes = _generated(tmp_path, FAMILIES['vit'])
+    assert search.optim_wrapper.optimizer.weight_decay == 1e-4
+    assert retrain.optim_wrapper.optimizer.type == 'AdamW'
+    assert any('weight decay 0.0001' in n and '0.3' in n for n in notes)
+
+
+def test_centernet_is_refused_with_the_line(tmp_path):
+    """Its photometric distortion, before the crop and resize, leaves a
+    float image where the policy would go (RandomCenterCropPad needs one)."""
+    with pytest.raises(ConfigError) as error:
+        generate_ddas_configs(
+            'mmdet::centernet/centernet_r18_8xb16-crop512-140e_coco.py',
+            out_dir=str(tmp_path))
+    message = str(error.value)
+    assert 'PhotoMetricDistortion leaves a float image' in message
+    assert re.search(r'centernet_r18-dcnv2_8xb16-crop512-140e_coco\.py:\d+: '
+                     r"type='PhotoMetricDistortion'", message), message
+    assert 'fix: ' in message
