@@ -247,6 +247,13 @@ def _search_config(facts: ConfigFacts, num_train: int, num_val: int,
         # replace S_train's pipeline).
         ('custom_hooks', [dict(type='DDASPolicyHook')]),
     ]
+    if cfg.get('randomness', {}).get('seed') is None:
+        # A resumed search repeats the uninterrupted one only with a seed:
+        # without one, the samplers of S_train and S_val are built with a
+        # new seed before the resume restores the checkpoint's.
+        assignments.append(('randomness', dict(seed=0)))
+        notes.append('the search is seeded (randomness.seed=0), so that '
+                     '--resume repeats the uninterrupted search.')
     if sgd_lr is not None:
         assignments.append(('optim_wrapper', _sgd(facts, sgd_lr, notes)))
     header = (

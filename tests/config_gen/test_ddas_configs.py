@@ -288,6 +288,9 @@ def test_search_settings_follow_the_task(tmp_path):
         text = f.read()
     assert "_base_ = ['mmdet::atss/atss_r50_fpn_1x_coco.py']" in text
     assert 'ATSSHead' not in text
+    # Seeded (the zoo configs set no seed), so that --resume repeats it.
+    assert [c.randomness.get('seed')
+            for c in (cifar, in1k, atss)] == [0, 0, 0]
 
 
 def _assert_names_line(message, expected_text):
