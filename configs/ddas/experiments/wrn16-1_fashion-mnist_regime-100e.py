@@ -20,15 +20,9 @@
 # replays a searched policy.
 #   OMP_NUM_THREADS=1 python tools/analysis/compare_policies.py \
 #       configs/ddas/experiments/wrn16-1_fashion-mnist_regime-100e.py --jobs 2
-_base_ = './convnet_fashion-mnist.py'
+# The validation split of convnet_fashion-mnist_val.py.
+_base_ = './convnet_fashion-mnist_val.py'
 retrain = 'configs/ddas/wrn16-1_fashion-mnist_retrain.py'
 search_cfg_options = {'train_cfg.max_epochs': 1}
 arms = ['none', 'uniform', 'trivialaugment', 'randaugment', 'bare']
 seeds = [0, 1, 2, 3, 4]
-validation = dict(
-    split='train', test_mode=False, indices=list(range(50000, 55000)))
-retrain_cfg_options = {
-    f'{loader}.dataset.{key}': value
-    for loader in ('val_dataloader', 'test_dataloader')
-    for key, value in validation.items()
-}
