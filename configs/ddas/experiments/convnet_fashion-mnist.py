@@ -5,7 +5,7 @@
 # searched with itself. LeNet-5 failed the regime rule (README): crop + flip
 # did not beat no augmentation there. This network passed it at the length
 # set below.
-#   make experiment
+#   make experiment-small
 # or OMP_NUM_THREADS=1 python tools/analysis/compare_policies.py \
 #        configs/ddas/experiments/convnet_fashion-mnist.py --jobs 2
 _base_ = './lenet5_fashion-mnist.py'

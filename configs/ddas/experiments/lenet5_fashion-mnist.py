@@ -6,8 +6,7 @@
 # The regime (data size, network, epochs) was fixed by the selection runs of
 # lenet5_fashion-mnist_regime-*.py (bare and none only, before any search;
 # see the README); the search runs on the same pool, 500 / 500 images.
-#   make experiment
-# or OMP_NUM_THREADS=1 python tools/analysis/compare_policies.py \
+#   OMP_NUM_THREADS=1 python tools/analysis/compare_policies.py \
 #        configs/ddas/experiments/lenet5_fashion-mnist.py --jobs 2
 search = 'configs/ddas/lenet5_fashion-mnist_search.py'
 retrain = 'configs/ddas/lenet5_fashion-mnist_retrain.py'
