@@ -43,6 +43,7 @@ EXPECTED = {
     # experiment's small RetinaNet.
     'lenet5_fashion-mnist_retrain.py': (10, 'cifar', 'policies', 1),
     'convnet_fashion-mnist_retrain.py': (10, 'cifar', 'policies', 1),
+    'wrn16-1_fashion-mnist_retrain.py': (10, 'cifar', 'policies', 1),
     'retinanet-tiny_fashion-det_retrain.py': (12, 'coco',
                                               'retinanet-tiny_fashion-det',
                                               AUTHORS_SMOOTHING),
