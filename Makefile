@@ -3,6 +3,10 @@
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist), each a whole test file at a time: files share
+# module fixtures that train, and one torch thread per test (tests/conftest.py)
+# leaves the other cores idle without them.
+TEST_WORKERS ?= auto
 
 .PHONY: setup test demo experiment experiment-small experiment-det
 
@@ -11,7 +15,7 @@ setup:
 
 test: setup
 	@echo "[make test] running the test suite"
-	$(PYTHON) -m pytest tests $(PYTEST_ARGS)
+	$(PYTHON) -m pytest tests -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 DEMO_CONFIG := configs/ddas/lenet5_fashion-mnist-rot90_search.py
 DEMO_WORK_DIR := work_dirs/lenet5_fashion-mnist-rot90_search
