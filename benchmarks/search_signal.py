@@ -16,8 +16,9 @@ by construction. Prints:
   p_tp up), and the Spearman correlation of ``|g_l| / |g_0|`` with
   ``-d_l / Z_g`` over all branches.
 
-Finished runs (their ``ddas_signal.json``) are reused, so an interrupted
-benchmark continues, and several can share a work dir.
+Finished runs (a policy of every epoch of the search) are reused and a
+stopped one resumes from its last checkpoint, so an interrupted benchmark
+continues, and several can share a work dir.
 
 Examples:
     OMP_NUM_THREADS=1 python benchmarks/search_signal.py \
@@ -37,6 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
+from mmengine.config import Config
 from scipy.stats import spearmanr
 
 from ddas_mm.engine.signal_hook import SIGNAL_FILENAME
@@ -85,8 +87,11 @@ def run_one(arguments: list) -> None:
     from ddas_mm.utils import add_launch_arguments, load_config
     parser = argparse.ArgumentParser()
     parser.add_argument('config')
+    parser.add_argument('--resume', action='store_true')
     add_launch_arguments(parser)
-    cfg = load_config(parser.parse_args(arguments))
+    args = parser.parse_args(arguments)
+    cfg = load_config(args)
+    cfg.resume = args.resume
     ESTIMATORS[NOISE_FLOOR] = random_sign_alignment
     cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
         dict(type='DDASSignalHook')
@@ -98,21 +103,37 @@ def run_dir(work_dir: str, estimator: str, seed: int) -> str:
     return osp.join(work_dir, estimator, f'seed{seed}')
 
 
+def finished(folder: str, config: str) -> bool:
+    """Whether the search in ``folder`` recorded its policy of every epoch
+    (the signal file is written after each epoch, so it exists as soon as
+    one has passed). The search's own config, as the run wrote it into its
+    folder, says how many epochs it has."""
+    policy = osp.join(folder, 'ddas_policy.json')
+    written = osp.join(folder, osp.basename(config))
+    if not all(map(osp.isfile, (policy, written,
+                                osp.join(folder, SIGNAL_FILENAME)))):
+        return False
+    max_epochs = Config.fromfile(written).train_cfg.max_epochs
+    return len(PolicySchedule.load(policy).p_tp) >= max_epochs
+
+
 def launch(args, estimator: str, seed: int) -> None:
-    """Run one search in a child process unless it has finished."""
+    """Run one search in a child process unless it has finished; resume
+    it where it has a checkpoint."""
     folder = run_dir(args.work_dir, estimator, seed)
-    if osp.isfile(osp.join(folder, SIGNAL_FILENAME)):
+    if finished(folder, args.config):
         return
     # The run's seed and estimator after the user's options, so they win.
     command = [
         sys.executable, osp.abspath(__file__), CHILD, args.config,
         '--work-dir', folder, '--cfg-options', *args.cfg_options,
         f'randomness.seed={seed}', f'train_cfg.estimator={estimator}'
-    ]
+    ] + (['--resume'] if osp.isfile(osp.join(folder, 'last_checkpoint'))
+         else [])
     env = dict(os.environ)
     env.setdefault('OMP_NUM_THREADS', '1')
     os.makedirs(folder, exist_ok=True)
-    with open(osp.join(folder, 'search.log'), 'w') as log:
+    with open(osp.join(folder, 'search.log'), 'a') as log:
         subprocess.run(command, check=True, stdout=log,
                        stderr=subprocess.STDOUT, env=env)
 

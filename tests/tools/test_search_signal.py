@@ -52,3 +52,23 @@ def test_seeds_and_noise_floor(tmp_path):
     # Finished runs are reused: a second call searches nothing.
     again = run_tool(command, timeout=120).stdout
     assert again == out
+    untouched = osp.getmtime(osp.join(tmp_path, 'paper', 'seed0',
+                                      'ddas_policy.json'))
+
+    # A run stopped after its first epoch (its signal file is written after
+    # every epoch) is not finished: it resumes from its checkpoint and ends
+    # where the uninterrupted run ended.
+    stopped = tmp_path / 'paper' / 'seed1'
+    policy = stopped / 'ddas_policy.json'
+    record = json.loads(policy.read_text())
+    record['epochs'] = record['epochs'][:1]
+    policy.write_text(json.dumps(record))
+    (stopped / 'epoch_2.pth').unlink()
+    (stopped / 'last_checkpoint').write_text(str(stopped / 'epoch_1.pth'))
+    resumed = run_tool(command, timeout=600).stdout
+    assert resumed == out
+    assert len(json.loads(policy.read_text())['epochs']) == 2
+    assert 'Resuming' in (stopped / 'search.log').read_text() or (
+        'resumed' in (stopped / 'search.log').read_text().lower())
+    assert osp.getmtime(osp.join(tmp_path, 'paper', 'seed0',
+                                 'ddas_policy.json')) == untouched
