@@ -5,13 +5,14 @@ Fashion-MNIST comes from the Debian package ``dataset-fashion-mnist``
 ``data/fashion-mnist``). Detection sets are built from it: Fashion-MNIST
 items pasted on crops of a real photograph (matplotlib's sample image of
 Grace Hopper, public domain), written in COCO format, with exact boxes and
-instance masks.
+instance masks, and in COCO panoptic format (the items are things, the
+photograph around them one stuff segment).
 """
 import gzip
 import json
 import os
 import os.path as osp
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import cv2
 import matplotlib
@@ -159,6 +160,95 @@ def make_coco_detection_set(root: str,
     with open(ann_file, 'w') as f:
         json.dump(coco, f)
     return (ann_file, all_masks) if return_masks else ann_file
+
+
+def make_coco_panoptic_set(
+        root: str,
+        num_images: int = 8,
+        image_size: Tuple[int, int] = (160, 120),
+        objects_per_image: Tuple[int, int] = (1, 3),
+        object_scale: int = 2,
+        seed: int = 0,
+        thing_classes: Sequence[str] = FASHION_MNIST_CLASSES,
+        stuff_classes: Sequence[str] = ('background', )) -> str:
+    """Write a small COCO panoptic set: the images and items of
+    :func:`make_coco_detection_set`, one panoptic PNG per image.
+
+    Every pixel of an image belongs to one segment: each item's pixels are
+    a thing segment of its class, the rest of the image one segment of the
+    first stuff class. The PNG of an image stores its segment ids as RGB,
+    id = R + 256 * G + 256 ** 2 * B (COCO panoptic's encoding); each
+    segment's ``bbox`` is the tight box of its pixels, its ``area`` their
+    count. The categories are ``thing_classes`` (``isthing`` 1, ids from 1)
+    then ``stuff_classes`` (``isthing`` 0), all written whether used or
+    not, so that a dataset given these names in this order labels them
+    0, 1, ... as a model with that many thing and stuff classes expects.
+
+    Args:
+        root (str): Output folder; gets ``images/``, ``panoptic/`` (the
+            PNGs, named as the images), ``panoptic.json`` and the instance
+            annotations ``annotations.json``.
+        num_images (int): Number of images.
+        image_size (tuple): (width, height) of every image.
+        objects_per_image (tuple): Inclusive range of items per image.
+        object_scale (int): Upscaling factor of the 28x28 items.
+        seed (int): Seed of every random choice.
+        thing_classes (Sequence[str]): Names of the thing categories, the
+            Fashion-MNIST classes first (the items' classes).
+        stuff_classes (Sequence[str]): Names of the stuff categories, at
+            least one (the first is the photograph's).
+
+    Returns:
+        str: Path of ``panoptic.json``.
+    """
+    if tuple(thing_classes[:len(FASHION_MNIST_CLASSES)]) != \
+            FASHION_MNIST_CLASSES or not stuff_classes:
+        raise ValueError('thing_classes must start with FASHION_MNIST_CLASSES '
+                         'and stuff_classes name at least one class')
+    ann_file, all_masks = make_coco_detection_set(
+        root, num_images, image_size, objects_per_image, object_scale, seed,
+        return_masks=True)
+    with open(ann_file) as f:
+        coco = json.load(f)
+    stuff_id = len(thing_classes) + 1
+    panoptic = dict(
+        images=coco['images'], annotations=[],
+        categories=[
+            dict(id=i + 1, name=name, isthing=int(i < len(thing_classes)))
+            for i, name in enumerate(tuple(thing_classes) +
+                                     tuple(stuff_classes))
+        ])
+    os.makedirs(osp.join(root, 'panoptic'), exist_ok=True)
+    for image, masks in zip(coco['images'], all_masks):
+        labels = [ann['category_id'] for ann in coco['annotations']
+                  if ann['image_id'] == image['id']]
+        stuff = ~masks.any(axis=0)
+        ids = np.zeros(stuff.shape, np.int64)
+        segments = []
+        # Ids use the three channels and differ between images.
+        for index, (mask, category_id) in enumerate(
+                zip(list(masks) + [stuff], labels + [stuff_id])):
+            segment_id = (category_id + 256 * (index + 1) +
+                          256**2 * image['id'])
+            ids[mask] = segment_id
+            ys, xs = np.nonzero(mask)
+            x1, y1 = int(xs.min()), int(ys.min())
+            segments.append(
+                dict(id=segment_id, category_id=category_id,
+                     bbox=[x1, y1, int(xs.max()) + 1 - x1,
+                           int(ys.max()) + 1 - y1],
+                     area=int(mask.sum()), iscrowd=0))
+        file_name = osp.splitext(image['file_name'])[0] + '.png'
+        rgb = np.stack([ids % 256, ids // 256 % 256, ids // 256**2], axis=-1)
+        cv2.imwrite(osp.join(root, 'panoptic', file_name),
+                    rgb[..., ::-1].astype(np.uint8))  # cv2 writes BGR
+        panoptic['annotations'].append(
+            dict(image_id=image['id'], file_name=file_name,
+                 segments_info=segments))
+    pan_file = osp.join(root, 'panoptic.json')
+    with open(pan_file, 'w') as f:
+        json.dump(panoptic, f)
+    return pan_file
 
 
 def _paste_item(rng: np.random.Generator, image: np.ndarray,

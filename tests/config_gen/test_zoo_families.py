@@ -1,19 +1,22 @@
 """tools/misc/ddas_configs.py on one zoo config of each family of pipeline,
 dataset wrapper, hook and schedule: generated, then one search step and one
-retraining step on a few generated images (CPU, small image scale, no
-pretrained weights), with the policy checked where the search applied its
-ops.
+retraining step on a few generated images (CPU, small image scale, small
+backbones, no pretrained weights), with the policy checked where the search
+applied its ops.
 
 Each zoo config gets its data swapped for small generated data in its own
 wrappers (RepeatDataset of a ConcatDataset, MultiImageMixDataset ...), as a
-user's config swaps COCO or ImageNet for theirs, and its image sizes
-shrunk. The families beyond these: tests/config_gen/test_ddas_configs.py.
+user's config swaps COCO or ImageNet for theirs, its image sizes shrunk and
+a large backbone swapped for a small one. The families beyond these:
+tests/config_gen/test_ddas_configs.py.
 """
 import copy
 import math
 import os
 import os.path as osp
 import re
+import sys
+import types
 
 import cv2
 import numpy as np
@@ -26,7 +29,8 @@ from ddas_mm.config_gen import ConfigError, generate_ddas_configs
 from ddas_mm.config_gen.source import ConfigSource
 from ddas_mm.config_gen.walker import (inner_datasets, leaf_datasets,
                                        train_paths)
-from ddas_mm.testing import load_fashion_mnist, make_coco_detection_set
+from ddas_mm.testing import (load_fashion_mnist, make_coco_detection_set,
+                             make_coco_panoptic_set)
 from ddas_mm.testing.toy_data import FASHION_MNIST_CLASSES
 
 pytestmark = pytest.mark.slow
@@ -46,52 +50,87 @@ class Family:
             retraining pipeline.
         factor (float): image sizes scaled by this.
         sgd_lr (float, optional): for an optimizer other than SGD.
-        backbone (dict, optional): backbone options for small images.
+        model (dict, optional): model options for small images and a small
+            backbone (with the neck or head channels it needs); the
+            backbone loads no pretrained weights anyway.
     """
 
-    def __init__(self, zoo, before_policy, factor, sgd_lr=None,
-                 backbone=None):
+    def __init__(self, zoo, before_policy, factor, sgd_lr=None, model=None):
         self.zoo = zoo
         self.before_policy = before_policy
         self.factor = factor
         self.sgd_lr = sgd_lr
-        self.backbone = backbone or {}
+        self.model = model or {}
 
 
 COCO_SCALE = 96 / 1333  # 1333 x 800 -> 96 x 58
+# Small backbones: each family is here for its pipeline, dataset wrapper,
+# hook or schedule, which the backbone does not change.
+RESNET18_FPN = dict(backbone=dict(depth=18),
+                    neck=dict(in_channels=[64, 128, 256, 512]))
 FAMILIES = {
     # photometric distortion after the resize; a fixed 300 x 300 input
-    'ssd300': Family('mmdet::ssd/ssd300_coco.py', 'Resize', 1),
-    # the same kind of pipeline, Darknet
-    'yolov3': Family('mmdet::yolo/yolov3_d53_8xb8-320-273e_coco.py',
-                     'Resize', 0.2),
+    # (VGG11's conv4_2 and fc7 in place of VGG16's conv4_3 and fc7)
+    'ssd300': Family('mmdet::ssd/ssd300_coco.py', 'Resize', 1,
+                     model=dict(backbone=dict(depth=11,
+                                              out_feature_indices=(14, 24)))),
+    # the same kind of pipeline; MobileNetV2 in place of Darknet-53 as in
+    # mmdet's yolov3_mobilenetv2 configs
+    'yolov3': Family(
+        'mmdet::yolo/yolov3_d53_8xb8-320-273e_coco.py', 'Resize', 0.2,
+        model=dict(
+            backbone=dict(_delete_=True, type='MobileNetV2',
+                          out_indices=(2, 4, 6),
+                          act_cfg=dict(type='LeakyReLU',
+                                       negative_slope=0.1)),
+            neck=dict(in_channels=[320, 96, 32], out_channels=[96, 96, 96]),
+            bbox_head=dict(in_channels=[96, 96, 96],
+                           out_channels=[96, 96, 96]))),
     # MultiImageMixDataset, a warm-up in epochs, batch augments
     'yolox': Family('mmdet::yolox/yolox_s_8xb8-300e_coco.py', 'Pad', 0.1,
                     sgd_lr=0.01),
     # ConcatDataset inside RepeatDataset
     'faster-rcnn-voc': Family(
         'mmdet::pascal_voc/faster-rcnn_r50_fpn_1x_voc0712.py', 'Resize',
-        96 / 1000),
+        96 / 1000, model=RESNET18_FPN),
     # CachedMosaic / CachedMixUp, PipelineSwitchHook, AdamW
     'rtmdet': Family('mmdet::rtmdet/rtmdet_tiny_8xb32-300e_coco.py', 'Pad',
                      0.1, sgd_lr=0.01),
     # the resize inside RandomChoice
     'detr': Family('mmdet::detr/detr_r50_8xb2-150e_coco.py', 'RandomChoice',
-                   COCO_SCALE, sgd_lr=0.01),
+                   COCO_SCALE, sgd_lr=0.01,
+                   model=dict(backbone=dict(depth=18),
+                              neck=dict(in_channels=[512]))),
     # RandAugment, RandomErasing, Mixup / CutMix batch augments, AdamW
+    # (one block a stage, Swin-T's widths)
     'swin': Family('mmpretrain::swin_transformer/swin-tiny_16xb64_in1k.py',
                    'RandomResizedCrop', 64 / 224, sgd_lr=0.1,
-                   backbone=dict(pad_small_map=True)),
+                   model=dict(backbone=dict(
+                       arch=dict(_delete_=True, embed_dims=96,
+                                 depths=[1, 1, 1, 1],
+                                 num_heads=[3, 6, 12, 24]),
+                       pad_small_map=True))),
+    # (one layer, DeiT-S's width)
     'deit': Family('mmpretrain::deit/deit-small_4xb256_in1k.py',
-                   'RandomResizedCrop', 64 / 224, sgd_lr=0.1),
+                   'RandomResizedCrop', 64 / 224, sgd_lr=0.1,
+                   model=dict(backbone=dict(arch=dict(
+                       _delete_=True, embed_dims=384, num_layers=1,
+                       num_heads=6, feedforward_channels=1536)))),
     # StepLR by one epoch
     'mobilenet-v2': Family(
         'mmpretrain::mobilenet_v2/mobilenet-v2_8xb32_in1k.py',
         'RandomResizedCrop', 64 / 224),
-    # AdamW with weight decay 0.3
+    # AdamW with weight decay 0.3 (one layer, ViT-B's width)
     'vit': Family('mmpretrain::vision_transformer/vit-base-p16_64xb64_in1k.py',
-                  'RandomResizedCrop', 64 / 224, sgd_lr=0.1),
+                  'RandomResizedCrop', 64 / 224, sgd_lr=0.1,
+                  model=dict(backbone=dict(arch=dict(
+                      _delete_=True, embed_dims=768, num_layers=1,
+                      num_heads=12, feedforward_channels=3072)))),
 }
+# Boxes, masks and a semantic map of things and stuff; its test pipeline
+# loads them after the resize (test_panoptic_fpn_searches_and_retrains).
+PANOPTIC = Family('mmdet::panoptic_fpn/panoptic-fpn_r50_fpn_1x_coco.py',
+                  'Resize', COCO_SCALE, model=RESNET18_FPN)
 
 
 def shrunk(node, factor):
@@ -134,14 +173,20 @@ def _with_data(dataset, data, factor):
     return dataset
 
 
-def _num_classes(model):
-    """The first num_classes of a model config."""
+def _first(model, key):
+    """The first value of ``key`` in a model config."""
     if isinstance(model, dict):
-        if 'num_classes' in model:
-            return model['num_classes']
-        found = [_num_classes(v) for v in model.values()]
+        if key in model:
+            return model[key]
+        found = [_first(v, key) for v in model.values()]
         return next((n for n in found if n), None)
     return None
+
+
+def _padded(names, number, prefix):
+    """``names`` and unused names after them, ``number`` in all."""
+    return tuple(names) + tuple(f'{prefix}{i}'
+                                for i in range(len(names), number))
 
 
 def _detection_data(root, num_classes):
@@ -150,11 +195,29 @@ def _detection_data(root, num_classes):
     the items'."""
     make_coco_detection_set(root, num_images=NUM_IMAGES, image_size=(96, 64),
                             object_scale=1)
-    classes = FASHION_MNIST_CLASSES + tuple(
-        f'unused{i}' for i in range(len(FASHION_MNIST_CLASSES), num_classes))
+    classes = _padded(FASHION_MNIST_CLASSES, num_classes, 'unused')
     return dict(type='CocoDataset', data_root=root,
                 ann_file='annotations.json', data_prefix=dict(img='images/'),
                 metainfo=dict(classes=classes),
+                filter_cfg=dict(filter_empty_gt=True))
+
+
+def _panoptic_data(root, num_things, num_stuff):
+    """The images of :func:`_detection_data` as a panoptic set: the items
+    things, the photograph around them stuff, with as many thing and
+    stuff class names as the panoptic heads, in the order of their
+    labels."""
+    thing_classes = _padded(FASHION_MNIST_CLASSES, num_things, 'unused')
+    stuff_classes = _padded(('background', ), num_stuff, 'unused-stuff')
+    make_coco_panoptic_set(root, num_images=NUM_IMAGES, image_size=(96, 64),
+                           object_scale=1, thing_classes=thing_classes,
+                           stuff_classes=stuff_classes)
+    return dict(type='CocoPanopticDataset', data_root=root,
+                ann_file='panoptic.json',
+                data_prefix=dict(img='images/', seg='panoptic/'),
+                metainfo=dict(classes=thing_classes + stuff_classes,
+                              thing_classes=thing_classes,
+                              stuff_classes=stuff_classes),
                 filter_cfg=dict(filter_empty_gt=True))
 
 
@@ -172,21 +235,34 @@ def _classification_data(root):
     return dict(type='CustomDataset', data_root=root)
 
 
+def _generated_data(root, zoo):
+    """Generated data of the kind of the zoo config's training set."""
+    model = zoo['model']
+    train_set = leaf_datasets(zoo['train_dataloader']['dataset'])[0]
+    if train_set['type'] == 'CocoPanopticDataset':
+        return _panoptic_data(root, _first(model, 'num_things_classes'),
+                              _first(model, 'num_stuff_classes'))
+    if zoo['default_scope'] == 'mmdet':
+        return _detection_data(root, _first(model, 'num_classes'))
+    return _classification_data(root)
+
+
 def user_config(tmp_path, family):
     """The zoo config on generated data, at a small image scale, without
     pretrained weights."""
     zoo = Config.fromfile(ConfigSource(family.zoo).path).to_dict()
-    data = (_detection_data(str(tmp_path / 'data'),
-                            _num_classes(zoo['model']))
-            if zoo['default_scope'] == 'mmdet' else
-            _classification_data(str(tmp_path / 'data')))
+    # Without mmengine's serialising of the annotations, whose gc.collect of
+    # this process takes seconds and gains 4 images nothing.
+    data = dict(_generated_data(str(tmp_path / 'data'), zoo),
+                serialize_data=False)
     (test_set, ) = leaf_datasets(zoo['val_dataloader']['dataset'])[:1]
     loader = dict(num_workers=0, persistent_workers=False)
     val_loader = dict(loader, dataset=dict(
         data, test_mode=True,
         pipeline=shrunk(test_set['pipeline'], family.factor),
         _delete_=True))
-    model = dict(backbone=dict(family.backbone, init_cfg=None))
+    model = copy.deepcopy(family.model)
+    model['backbone'] = dict(model.get('backbone', {}), init_cfg=None)
     augments = zoo['model'].get('data_preprocessor', {}).get(
         'batch_augments')
     if augments:
@@ -213,7 +289,12 @@ def one_step(config, work_dir, search):
     """Train a config for one step in this process, without validation or
     checkpoints: the search with one policy per step on batches of one
     image, the retraining on one image of each dataset."""
-    cfg = Config.fromfile(config)
+    # Without yapf's formatting of the config text each time the runner
+    # logs or saves it (four times a run: most of a run's time on these
+    # configs, and nothing these tests check); Config.fromfile does not
+    # pass format_python_code on.
+    cfg = Config(Config.fromfile(config).to_dict(), filename=config,
+                 format_python_code=False)
     cfg.work_dir = str(work_dir)
     cfg.log_level = 'WARNING'
     cfg.train_cfg.max_epochs = 1
@@ -252,9 +333,14 @@ def policy_neighbours(cfg):
     return before
 
 
-@pytest.mark.parametrize('name', sorted(FAMILIES))
-def test_family_searches_and_retrains(tmp_path, name):
-    family = FAMILIES[name]
+def search_and_retrain(tmp_path, family):
+    """Generate the configs of a family's zoo config on generated data,
+    check where the policy sits, then run one search step and one
+    retraining step.
+
+    Returns:
+        tuple: the search's and the retraining's runners.
+    """
     search_dir = tmp_path / 'search'
     generated = generate_ddas_configs(
         user_config(tmp_path, family), out_dir=str(tmp_path / 'generated'),
@@ -269,6 +355,49 @@ def test_family_searches_and_retrains(tmp_path, name):
     retraining = one_step(generated.retrain, tmp_path / 'retrain',
                           search=False)
     assert retraining.train_loop.iter == 1
+    return search, retraining
+
+
+@pytest.mark.parametrize('name', sorted(FAMILIES))
+def test_family_searches_and_retrains(tmp_path, name):
+    search_and_retrain(tmp_path, FAMILIES[name])
+
+
+@pytest.fixture
+def panopticapi(monkeypatch):
+    """``panopticapi.utils.rgb2id``, which mmdet's LoadPanopticAnnotations
+    imports, for one test.
+
+    panopticapi is on none of the package registries this project installs
+    from, so this module stands in for it: ``rgb2id`` is its documented
+    formula, id = R + 256 * G + 256 ** 2 * B of an (H, W, 3) RGB array.
+    """
+    package = types.ModuleType('panopticapi')
+    package.utils = types.ModuleType('panopticapi.utils')
+
+    def rgb2id(color):
+        color = color.astype(np.int64)
+        return color[..., 0] + 256 * color[..., 1] + 256**2 * color[..., 2]
+
+    package.utils.rgb2id = rgb2id
+    monkeypatch.setitem(sys.modules, 'panopticapi', package)
+    monkeypatch.setitem(sys.modules, 'panopticapi.utils', package.utils)
+
+
+def test_panoptic_fpn_searches_and_retrains(tmp_path, panopticapi):
+    search, _ = search_and_retrain(tmp_path, PANOPTIC)
+    # S_val's maps are loaded before the resize: the image's size.
+    sample = search.train_loop.policy_dataloader.dataset[0]
+    image_size = tuple(sample['inputs'].shape[-2:])
+    data_sample = sample['data_samples']
+    assert data_sample.gt_sem_seg.shape == image_size
+    masks = data_sample.gt_instances.masks
+    assert (masks.height, masks.width) == image_size
+    # Every pixel of the map is a thing of a box's class or the stuff around
+    # the items (the first stuff class, after the model's thing classes).
+    things = search.cfg.model.semantic_head.num_things_classes
+    labels = set(data_sample.gt_instances.labels.tolist()) | {things}
+    assert data_sample.gt_sem_seg.sem_seg.unique().tolist() == sorted(labels)
 
 
 def _generated(tmp_path, family, **options):
@@ -327,9 +456,7 @@ def test_rtmdet_policy_also_in_the_switched_pipeline(tmp_path):
 
 
 def test_panoptic_s_val_loads_the_maps_before_the_resize(tmp_path):
-    search, _, _ = _generated(
-        tmp_path, Family('mmdet::panoptic_fpn/panoptic-fpn_r50_fpn_1x_coco.py',
-                         'Resize', 1))
+    search, _, _ = _generated(tmp_path, PANOPTIC)
     kinds = _kinds(search.search_val_pipeline)
     assert kinds.index('LoadPanopticAnnotations') < kinds.index('Resize')
     # The training's loader: boxes, masks and the semantic map (its
