@@ -58,7 +58,7 @@ def test_every_arm_runs_and_an_interrupted_experiment_continues(tmp_path):
                                        'ddas_policy.json')).st_mtime_ns
 
     harness = _start(work_dir)
-    out, _ = harness.communicate(timeout=900)
+    out, _ = harness.communicate(timeout=1800)
     assert harness.returncode == 0, out[-3000:]
     started = [line for line in out.splitlines()
                if re.match(r'\[compare\] \S+, seed \d+$', line)]
