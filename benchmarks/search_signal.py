@@ -44,6 +44,7 @@ from scipy.stats import spearmanr
 from ddas_mm.engine.signal_hook import SIGNAL_FILENAME
 from ddas_mm.policy import PolicySchedule
 from ddas_mm.policy.estimator import ESTIMATORS
+from ddas_mm.policy.schedule import POLICY_FILENAME, records_every_epoch
 
 NOISE_FLOOR = 'random-sign'
 # The first argument of the child process that runs one search.
@@ -108,13 +109,13 @@ def finished(folder: str, config: str) -> bool:
     (the signal file is written after each epoch, so it exists as soon as
     one has passed). The search's own config, as the run wrote it into its
     folder, says how many epochs it has."""
-    policy = osp.join(folder, 'ddas_policy.json')
     written = osp.join(folder, osp.basename(config))
-    if not all(map(osp.isfile, (policy, written,
-                                osp.join(folder, SIGNAL_FILENAME)))):
+    if not (osp.isfile(written)
+            and osp.isfile(osp.join(folder, SIGNAL_FILENAME))):
         return False
-    max_epochs = Config.fromfile(written).train_cfg.max_epochs
-    return len(PolicySchedule.load(policy).p_tp) >= max_epochs
+    return records_every_epoch(
+        osp.join(folder, POLICY_FILENAME),
+        Config.fromfile(written).train_cfg.max_epochs)
 
 
 def launch(args, estimator: str, seed: int) -> None:
@@ -140,7 +141,7 @@ def launch(args, estimator: str, seed: int) -> None:
 
 def summarise_run(folder: str) -> dict:
     """The final policy and the per-op statistics of one search."""
-    schedule = PolicySchedule.load(osp.join(folder, 'ddas_policy.json'))
+    schedule = PolicySchedule.load(osp.join(folder, POLICY_FILENAME))
     with open(osp.join(folder, SIGNAL_FILENAME)) as f:
         # Steps the policy took, with gradients of finite length: a
         # diverged network can leave a noise-floor step among them.

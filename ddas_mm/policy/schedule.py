@@ -21,6 +21,7 @@ unsearched policy.
 """
 import json
 import math
+import os.path as osp
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -382,3 +383,18 @@ class PolicySchedule:
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(epochs={len(self)}, '
                 f'K={self.space.K}, num_ops={self.space.num_ops})')
+
+
+def records_every_epoch(path: str, max_epochs: int) -> bool:
+    """Whether the policy file of a search holds a record of each of its
+    epochs: a search stopped part of the way leaves fewer, no file before
+    its first epoch has ended.
+
+    Args:
+        path (str): the search's policy file.
+        max_epochs (int): the search's ``train_cfg.max_epochs``.
+
+    Returns:
+        bool: True if the file exists and has ``max_epochs`` records or more.
+    """
+    return osp.isfile(path) and len(PolicySchedule.load(path)) >= max_epochs
