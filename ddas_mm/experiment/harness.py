@@ -25,7 +25,8 @@ trained, tested on the test set, and
 tested again on its own training data without augmentation (the training
 pipeline's dataset with the test pipeline), which tells how far each arm
 fits its training set. Its ``result.json`` is the record that it finished,
-so an interrupted experiment continues where it stopped.
+so an interrupted experiment continues where it stopped: finished runs are
+kept, a stopped one resumes from its last checkpoint (see :func:`run_one`).
 
 A run whose test gives no value of the metric (a detector whose training
 diverged detects nothing, and mmdet's ``CocoMetric`` then returns no mAP)
@@ -34,6 +35,7 @@ of every statistic, and the other runs go on. Delete its folder to run it
 again.
 """
 import copy
+import hashlib
 import json
 import os
 import os.path as osp
@@ -50,8 +52,7 @@ from mmengine.config import Config
 from ddas_mm.config_gen.pipeline_rules import is_random
 from ddas_mm.config_gen.walker import leaf_datasets
 from ddas_mm.fileio import write_json
-from ddas_mm.policy import PolicySchedule
-from ddas_mm.policy.schedule import POLICY_FILENAME
+from ddas_mm.policy.schedule import POLICY_FILENAME, records_every_epoch
 from .arms import (WITHOUT_RANDOM_TRANSFORMS, arm_transforms, check_arm,
                    replays_the_search)
 from .cfg_options import cfg_options_arguments, dotted_options
@@ -61,6 +62,8 @@ REQUIRED = {'search': str, 'retrain': str, 'arms': list, 'seeds': list,
 OPTIONAL = {'search_cfg_options': dict, 'retrain_cfg_options': dict,
             'custom_arms': dict}
 RESULT_FILE = 'result.json'
+# The digest of the config a run's folder was started with.
+RUN_FILE = 'run.json'
 # How mmengine's LoggerHook writes a loss that is not finite.
 NON_FINITE_LOSS = re.compile(r'\bloss: -?(nan|inf)\b')
 
@@ -257,11 +260,9 @@ class Experiment:
 
     def search_done(self) -> bool:
         """Whether the policy file holds every search epoch."""
-        if not osp.isfile(self.policy_file):
-            return False
         search = _config_with(self.cfg.search, self.search_options)
-        schedule = PolicySchedule.load(self.policy_file)
-        return len(schedule) >= search.train_cfg.max_epochs
+        return records_every_epoch(self.policy_file,
+                                   search.train_cfg.max_epochs)
 
     def finished(self) -> Dict[Run, dict]:
         """The runs whose result files exist, with their results."""
@@ -300,9 +301,10 @@ class ToolLauncher:
         return [sys.executable, *module, *args]
 
     def run(self, tool: str, *args, log: str) -> None:
-        """Run a tool, its output into ``log``; raise if it fails."""
+        """Run a tool, its output appended to ``log`` (a resumed run keeps
+        what it wrote before); raise if it fails."""
         os.makedirs(osp.dirname(log), exist_ok=True)
-        with open(log, 'w') as out:
+        with open(log, 'a') as out:
             code = subprocess.run(self._command(tool, *args), env=self.env,
                                   stdout=out, stderr=subprocess.STDOUT
                                   ).returncode
@@ -337,23 +339,51 @@ def run_search(experiment: Experiment, launcher: ToolLauncher) -> float:
     return seconds
 
 
+def _resumable(work_dir: str, config_digest: str) -> bool:
+    """Whether a run's folder holds a checkpoint of a training started with
+    this config (``config.py`` there is the runner's own dump of it, with
+    the work dir and launcher added), which ``--resume`` continues."""
+    if not osp.isfile(osp.join(work_dir, 'last_checkpoint')):
+        return False
+    try:
+        with open(osp.join(work_dir, RUN_FILE)) as f:
+            return json.load(f).get('config_sha256') == config_digest
+    except FileNotFoundError:
+        return False
+
+
 def run_one(experiment: Experiment, run: Run,
             launcher: ToolLauncher) -> dict:
     """Retrain and test one arm and seed, on the test set and on its own
-    training data; a half-finished run is redone.
+    training data.
+
+    A run stopped part of the way resumes from its last checkpoint (as often
+    as the config's ``CheckpointHook`` saves one) when its config is
+    unchanged, and is redone otherwise. After a resume the augmentation
+    draws differ from an uninterrupted run's: mmengine's dataloader workers
+    start from their seed again.
 
     Returns:
         dict: the run's result (also in its ``result.json``): ``value``, the
         test metric, ``train_value``, the same metric on the training data,
-        and ``failure``, why the test gave no value (None when it did).
+        ``failure``, why the test gave no value (None when it did), and
+        ``resumed``, whether the training continued a stopped one
+        (``wall_time`` then counts the last part only).
     """
-    if osp.isdir(run.work_dir):
-        shutil.rmtree(run.work_dir)
-    os.makedirs(run.work_dir)
     config = osp.join(run.work_dir, 'config.py')
-    experiment.arm_config(run.arm, run.seed).dump(config)
+    cfg = experiment.arm_config(run.arm, run.seed)
+    digest = hashlib.sha256(cfg.pretty_text.encode()).hexdigest()
+    resumed = _resumable(run.work_dir, digest)
+    if not resumed:
+        shutil.rmtree(run.work_dir, ignore_errors=True)
+        os.makedirs(run.work_dir)
+        write_json(osp.join(run.work_dir, RUN_FILE),
+                   dict(config_sha256=digest))
+    # Written again on a resume: the runner's dump replaced it.
+    cfg.dump(config)
     start = time.time()
     launcher.run('train', config, '--work-dir', run.work_dir,
+                 *(['--resume'] if resumed else []),
                  log=osp.join(run.work_dir, 'train.log'))
     with open(osp.join(run.work_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
@@ -370,7 +400,7 @@ def run_one(experiment: Experiment, run: Run,
         run.work_dir, experiment.cfg.metric)
     result = dict(arm=run.arm, seed=run.seed, metric=experiment.cfg.metric,
                   **values, failure=failure, wall_time=time.time() - start,
-                  policy=experiment.policy_file)
+                  resumed=resumed, policy=experiment.policy_file)
     write_json(osp.join(run.work_dir, RESULT_FILE), result)
     return result
 

@@ -1,9 +1,10 @@
 """tools/analysis/compare_policies.py: search, retrain every arm, compare.
 
-The whole harness runs once on a miniature experiment (every arm, one seed,
-one epoch on 64 images, through tools/train.py and tools/test.py), is killed
-after its first finished run and started again; the arms' pipelines are
-checked on their own, in this process, against a hand-written policy.
+The whole harness runs once on a miniature experiment (one arm of each kind,
+one seed, one epoch on 64 images, through tools/train.py and tools/test.py),
+is killed after its first finished run and started again; a run stopped
+after its first epoch resumes from its checkpoint; every arm's pipeline is
+checked on its own, in this process, against a hand-written policy.
 """
 import collections
 import csv
@@ -18,11 +19,12 @@ import time
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 from scipy.stats import chisquare
 
-from ddas_mm.experiment import Experiment
+from ddas_mm.experiment import Experiment, ToolLauncher, run_one
 from ddas_mm.ops import SearchSpace
 from ddas_mm.policy import PolicySchedule
 from tool_runner import REPO
@@ -43,10 +45,18 @@ def _start(work_dir, experiment=EXPERIMENT):
         text=True)
 
 
-def test_every_arm_runs_and_an_interrupted_experiment_continues(tmp_path):
+# One arm of each kind a run goes through: no policy, no random transform,
+# the searched policy replayed per epoch and at its last record, the
+# search's start, a library policy. The other arms differ from these only in
+# the transforms the tests below build and run in this process.
+RUN_ARMS = ['none', 'bare', 'ddas', 'ddas-fixed', 'uniform', 'randaugment']
+
+
+def test_the_arms_run_and_an_interrupted_experiment_continues(tmp_path):
     work_dir = str(tmp_path / 'experiment')
     first = osp.join(work_dir, 'runs', 'none', 'seed0', 'result.json')
-    harness = _start(work_dir)
+    experiment = _write(tmp_path, arms=RUN_ARMS)
+    harness = _start(work_dir, experiment)
     deadline = time.time() + 300
     while not osp.exists(first) and harness.poll() is None:
         assert time.time() < deadline, 'no run finished in 5 minutes'
@@ -57,14 +67,14 @@ def test_every_arm_runs_and_an_interrupted_experiment_continues(tmp_path):
     searched_before = os.stat(osp.join(work_dir, 'search',
                                        'ddas_policy.json')).st_mtime_ns
 
-    harness = _start(work_dir)
+    harness = _start(work_dir, experiment)
     out, _ = harness.communicate(timeout=1800)
     assert harness.returncode == 0, out[-3000:]
     started = [line for line in out.splitlines()
                if re.match(r'\[compare\] \S+, seed \d+$', line)]
-    arms = Experiment(osp.join(REPO, EXPERIMENT), work_dir).cfg.arms
-    # The killed run (the second, if it had started) is redone; the
-    # finished one is not.
+    arms = RUN_ARMS
+    # The killed run (the second, if it had started) runs again; the
+    # finished one does not.
     assert [line.split()[1].rstrip(',') for line in started] == arms[1:]
     assert os.stat(first).st_mtime_ns == finished_before
     assert os.stat(osp.join(work_dir, 'search',
@@ -98,10 +108,66 @@ def test_every_arm_runs_and_an_interrupted_experiment_continues(tmp_path):
     assert '| on the training data |' in table
 
 
+class StoppedAfterOneEpoch(ToolLauncher):
+    """Its first training stops after the first epoch, as a session's end
+    stops a run: with that epoch's checkpoint and no result."""
+
+    stopped = False
+
+    def run(self, tool, *args, log):
+        if tool != 'train' or self.stopped:
+            return super().run(tool, *args, log=log)
+        self.stopped = True
+        super().run(tool, *args, '--cfg-options', 'train_cfg.max_epochs=1',
+                    log=log)
+        raise KeyboardInterrupt
+
+
+def test_a_stopped_run_resumes_from_its_checkpoint(tmp_path, monkeypatch):
+    """A two-epoch run stopped after its first epoch goes on from that
+    epoch's checkpoint, its log kept; under a changed config the same folder
+    is trained again from the start."""
+    monkeypatch.chdir(REPO)
+    options = dict(Config.fromfile(EXPERIMENT).retrain_cfg_options,
+                   **{'train_cfg.max_epochs': 2,
+                      'default_hooks.checkpoint.interval': 1})
+    experiment = Experiment(
+        _write(tmp_path, arms=['none'], retrain_cfg_options=options),
+        str(tmp_path / 'work'))
+    run = experiment.runs[0]
+    env = dict(OMP_NUM_THREADS='1')
+    with pytest.raises(KeyboardInterrupt):
+        run_one(experiment, run, StoppedAfterOneEpoch(env=env))
+    first_epoch = osp.join(run.work_dir, 'epoch_1.pth')
+    saved = os.stat(first_epoch).st_mtime_ns
+
+    result = run_one(experiment, run, ToolLauncher(env=env))
+
+    assert result['resumed'] and result['failure'] is None
+    train_log = open(osp.join(run.work_dir, 'train.log')).read()
+    assert 'resumed epoch: 1,' in train_log
+    trained = re.findall(r'Epoch\(train\) +\[(\d)\]', train_log)
+    assert trained.count('1') == 1 and '2' in trained, trained
+    assert train_log.index('resumed epoch') > train_log.index('Epoch(train)')
+    assert os.stat(first_epoch).st_mtime_ns == saved
+    assert open(osp.join(run.work_dir, 'last_checkpoint')).read().strip(
+    ).endswith('epoch_2.pth')
+
+    os.remove(osp.join(run.work_dir, 'result.json'))
+    changed = Experiment(
+        _write(tmp_path, arms=['none'],
+               retrain_cfg_options=dict(options, **{
+                   'train_dataloader.batch_size': 32})),
+        str(tmp_path / 'work'))
+    result = run_one(changed, run, ToolLauncher(env=env))
+    assert not result['resumed']
+    assert 'resumed epoch' not in open(osp.join(run.work_dir,
+                                                'train.log')).read()
+
+
 def _accuracy_on_training_images(run_dir):
     """Top-1 accuracy (%) of a run's last checkpoint on the Fashion-MNIST
     training images it trained on, through the test pipeline."""
-    from mmengine.config import Config
     from mmengine.dataset import pseudo_collate
     from mmengine.registry import MODELS
     from mmengine.runner import load_checkpoint
