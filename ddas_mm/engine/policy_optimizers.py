@@ -11,6 +11,31 @@ from ddas_mm.policy import DDASPolicy
 from ddas_mm.policy.estimator import policy_gradients
 
 
+def skip_cause(d: Optional[torch.Tensor],
+               z_g: Optional[torch.Tensor]) -> Optional[str]:
+    """Why a policy step cannot be taken, or None when it can.
+
+    Args:
+        d (Tensor | None): (L-hat,) ``d_l`` of Eq. 15; None when the network
+            step was skipped.
+        z_g (Tensor | None): ``Z_g`` of Eq. 15.
+
+    Returns:
+        str | None: the cause, for the log.
+    """
+    if d is None:
+        return ('the combined training gradient of Eq. 12 is not finite, '
+                'so the network did not step either')
+    if not all(map(math.isfinite, d.tolist())):
+        return ('a d_l of Eq. 15 is not finite: a non-finite validation '
+                'loss or gradient, or a zero g_l under the equal-norm '
+                'estimator')
+    if not z_g.item() > 0:
+        return ('Z_g = 0: every d_l of Eq. 15 is 0, the augmented copies\' '
+                'gradients align with g_val as the clean one\'s')
+    return None
+
+
 class PolicyOptimizers:
     """The optimizers of alpha_o and alpha_tp (two, for the authors'
     separate learning rates), stepped with the gradient of Eq. 16-17; a step
@@ -53,13 +78,12 @@ class PolicyOptimizers:
         Returns:
             bool: whether the step was taken.
         """
-        if d is None or not (all(map(math.isfinite, d.tolist()))
-                             and z_g.item() > 0):
+        cause = skip_cause(d, z_g)
+        if cause is not None:
             self.num_skipped += 1
             print_log(
                 f'DDAS: policy step skipped at iteration {iteration} '
-                f'(a non-finite loss or gradient, or Z_g = 0); '
-                f'{self.num_skipped} skipped so far.',
+                f'({cause}); {self.num_skipped} skipped so far.',
                 logger='current',
                 level=logging.WARNING)
             return False

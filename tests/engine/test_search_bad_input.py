@@ -124,7 +124,11 @@ def test_nan_step_is_skipped_and_counted(tmp_path):
         assert same_alpha == (i in (2, 5))
         assert same_params == (i == 2)
     log = open(glob.glob(osp.join(cfg.work_dir, '*', '*.log'))[0]).read()
-    assert 'policy step skipped at iteration 3' in log
+    # Each skip says why.
+    assert ('policy step skipped at iteration 3 (the combined training '
+            'gradient of Eq. 12 is not finite') in log
+    assert ('policy step skipped at iteration 6 (a d_l of Eq. 15 is not '
+            'finite') in log
     assert '2 skipped so far' in log
     assert '2 policy steps skipped so far' in log
     # The budget spent: 8 iterations, 2 of them without a policy step.
@@ -143,6 +147,8 @@ def test_policy_step_skipped_when_z_g_is_zero(tmp_path):
     runner.register_hook(history)
     runner.train()
     assert runner.train_loop.num_skipped == 8
+    log = open(glob.glob(osp.join(cfg.work_dir, '*', '*.log'))[0]).read()
+    assert 'policy step skipped at iteration 8 (Z_g = 0' in log
     (_, alpha), _, _ = history.steps[0]
     (params, _), (params_after, alpha_after), _ = history.steps[-1]
     assert all(map(torch.equal, alpha, alpha_after))
