@@ -1,0 +1,74 @@
+"""Whether a detector's classification branch still depends on its input.
+
+A detector trained at too large a step can die quietly: every activation of
+the convs of its classification branch falls to or below 0 (dead ReLUs), its
+class scores become the same for every image, and its losses stay finite.
+Its search then gets ``Z_g = 0`` (Eq. 15) whenever no op moved a box, and
+its retraining learns nothing more. :func:`head_activity` measures it on a
+few images.
+"""
+from typing import List, NamedTuple
+
+import torch
+from torch import nn
+
+
+class HeadActivity(NamedTuple):
+    """What a detector's classification branch does on a batch.
+
+    Attributes:
+        dead_share (list[float]): per conv of the branch, the share of its
+            activations at or below 0, over every feature level.
+        score_spread (float): the largest difference of a class score of the
+            first feature level between an image and the batch's mean.
+    """
+    dead_share: List[float]
+    score_spread: float
+
+    @property
+    def dead(self) -> bool:
+        """Whether the scores no longer depend on the image."""
+        return self.score_spread == 0.0 or all(
+            share == 1.0 for share in self.dead_share)
+
+
+def head_activity(model: nn.Module, batch: dict) -> HeadActivity:
+    """Run a detector on a batch and measure its classification branch.
+
+    Args:
+        model (nn.Module): an mmdet single-stage detector whose
+            ``bbox_head`` has ``cls_convs`` (RetinaNet, FCOS, ATSS ...).
+        batch (dict): a collated batch (``inputs``, ``data_samples``), as a
+            dataloader gives it.
+
+    Returns:
+        HeadActivity: the branch's dead share and score spread.
+
+    Raises:
+        ValueError: a detector without ``bbox_head.cls_convs``.
+    """
+    head = getattr(model, 'bbox_head', None)
+    convs = getattr(head, 'cls_convs', None)
+    if convs is None:
+        raise ValueError(
+            f'{type(model).__name__} has no bbox_head.cls_convs: the check '
+            f'is for single-stage detectors such as RetinaNet, FCOS, ATSS.')
+    outputs = []
+    hooks = [conv.register_forward_hook(
+        lambda module, args, output: outputs.append(output))
+        for conv in convs]
+    try:
+        with torch.no_grad():
+            data = model.data_preprocessor(batch, False)
+            cls_scores = head(model.extract_feat(data['inputs']))[0]
+    finally:
+        for hook in hooks:
+            hook.remove()
+    first_level = cls_scores[0]
+    spread = (first_level - first_level.mean(dim=0, keepdim=True)).abs().max()
+    # The convs run in order at every feature level.
+    return HeadActivity([
+        float(torch.cat([output.flatten() for output in
+                         outputs[i::len(convs)]]).le(0).float().mean())
+        for i in range(len(convs))
+    ], float(spread))

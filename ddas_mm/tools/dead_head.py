@@ -1,0 +1,59 @@
+"""Has a detector's classification branch died? Share of its activations at
+or below 0 and the spread of its class scores between images.
+
+A search or retraining whose branch died keeps finite losses; its search
+skips policy steps with ``Z_g = 0``. Exit status 3 when the branch is dead.
+
+Example:
+    python tools/analysis/dead_head.py \
+        work_dirs/det_budget_1x/paper/seed2/retinanet-tiny_fashion-det_search.py \
+        work_dirs/det_budget_1x/paper/seed2/epoch_5.pth
+"""
+import argparse
+import sys
+
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import DATASETS, MODELS, init_default_scope
+from mmengine.runner import load_checkpoint
+
+import ddas_mm  # noqa: F401 (registers the project's modules)
+from ddas_mm.experiment import head_activity
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config', help='the config the checkpoint trained')
+    parser.add_argument('checkpoint', help='a checkpoint of that config')
+    parser.add_argument(
+        '--num-images',
+        type=int,
+        default=4,
+        help='images of the config\'s val dataset to run (default 4)')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    init_default_scope(cfg.get('default_scope', 'mmdet'))
+    model = MODELS.build(cfg.model).eval()
+    load_checkpoint(model, args.checkpoint, map_location='cpu',
+                    logger='silent')
+    dataset = DATASETS.build(cfg.val_dataloader.dataset)
+    batch = pseudo_collate([dataset[i] for i in range(args.num_images)])
+    try:
+        activity = head_activity(model, batch)
+    except ValueError as err:
+        print(err, file=sys.stderr)
+        return 2
+    shares = ', '.join(f'{share:.3f}' for share in activity.dead_share)
+    print(f'{args.checkpoint}: activations <= 0 per classification conv: '
+          f'{shares}; class score spread between images: '
+          f'{activity.score_spread:.4g}; '
+          f'{"DEAD" if activity.dead else "alive"}')
+    return 3 if activity.dead else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
