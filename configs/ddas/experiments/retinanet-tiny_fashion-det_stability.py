@@ -6,7 +6,12 @@
 # configs use for this: gradient clipping at an L2 norm of 35, as in mmdet's
 # FCOS configs. If a run still diverges, it stays in the table as failed,
 # and the next remedy (a warm-up of 500 iterations in place of 100, then
-# lr 0.01) is tried on all 16 runs again. The regime's length is then
+# lr 0.01) is tried on all 16 runs again.
+# Added before any run, on 2026-12-07: a run whose classification branch is
+# dead at its end (`python tools/analysis/dead_head.py RUN/config.py
+# RUN/epoch_60.pth` exits with 3) also counts as diverged. Two of four
+# clipped searches at lr 0.02 had a dead branch for part of their epochs,
+# with finite losses (docs/experiments.md). The regime's length is then
 # checked again with the `none` runs of the stable setting (training mAP at
 # least 1.5 times the test mAP).
 #
