@@ -2,12 +2,15 @@
 dataset wrapper, hook and schedule: generated, then one search step and one
 retraining step on a few generated images (CPU, small image scale, small
 backbones, no pretrained weights), with the policy checked where the search
-applied its ops.
+applied its ops: by the transform before it, and, independently of the
+generator's rules, by running S_train's pipeline and the retraining's up to
+the policy on the same samples with the same seeds.
 
 Each zoo config gets its data swapped for small generated data in its own
 wrappers (RepeatDataset of a ConcatDataset, MultiImageMixDataset ...), as a
 user's config swaps COCO or ImageNet for theirs, its image sizes shrunk and
-a large backbone swapped for a small one. The families beyond these:
+a large backbone swapped for a small one. The search settings the generator
+takes from the task, and the zoo configs it stops at, without training:
 tests/config_gen/test_ddas_configs.py.
 """
 import copy
@@ -21,16 +24,21 @@ import types
 import cv2
 import numpy as np
 import pytest
+from mmcv.transforms import Compose
 from mmengine.config import Config
-from mmengine.runner import Runner
+from mmengine.registry import DATASETS, init_default_scope
+from mmengine.runner import Runner, set_random_seed
 
 import ddas_mm  # noqa: F401 (registers the transform and datasets)
 from ddas_mm.config_gen import ConfigError, generate_ddas_configs
+from ddas_mm.config_gen import roles as R
+from ddas_mm.config_gen.pipeline_rules import IMAGE_LOADERS
 from ddas_mm.config_gen.source import ConfigSource
-from ddas_mm.config_gen.walker import (inner_datasets, leaf_datasets,
-                                       train_paths)
+from ddas_mm.config_gen.walker import (dataset_paths, inner_datasets,
+                                       leaf_datasets, train_paths)
+from ddas_mm.config_text import type_name
 from ddas_mm.testing import (load_fashion_mnist, make_coco_detection_set,
-                             make_coco_panoptic_set)
+                             make_coco_panoptic_set, write_child_config)
 from ddas_mm.testing.toy_data import FASHION_MNIST_CLASSES
 
 pytestmark = pytest.mark.slow
@@ -69,6 +77,33 @@ COCO_SCALE = 96 / 1333  # 1333 x 800 -> 96 x 58
 RESNET18_FPN = dict(backbone=dict(depth=18),
                     neck=dict(in_channels=[64, 128, 256, 512]))
 FAMILIES = {
+    # the 1x detectors' pipeline: one resize (1333 x 800), then a flip; a
+    # caffe-style backbone (no data preprocessor's RGB conversion) and an
+    # FPN from the second stage on (start_level 1)
+    'fcos': Family('mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py',
+                   'Resize', COCO_SCALE, model=RESNET18_FPN),
+    # the same pipeline; a one-stage head with its own assigner, the 1x
+    # step schedule (steps at 8 and 11 of 12 epochs)
+    'atss': Family('mmdet::atss/atss_r50_fpn_1x_coco.py', 'Resize',
+                   COCO_SCALE, model=RESNET18_FPN),
+    # a random multi-scale resize (RandomResize); the 3x schedule as 12
+    # epochs of a RepeatDataset (times 3); two-stage
+    'faster-rcnn-ms-3x': Family(
+        'mmdet::faster_rcnn/faster-rcnn_r50_fpn_ms-3x_coco.py',
+        'RandomResize', COCO_SCALE, model=RESNET18_FPN),
+    # instance masks, loaded with the boxes (they move with every resize)
+    'mask-rcnn': Family('mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py',
+                        'Resize', COCO_SCALE, model=RESNET18_FPN),
+    # an in-memory dataset of RGB arrays, its pipelines without a loading
+    # transform (the generated files get one); a padded 32 px crop
+    'resnet18-cifar': Family('mmpretrain::resnet/resnet18_8xb16_cifar10.py',
+                             'RandomCrop', 1),
+    # ImageNet's RandomResizedCrop and ResizeEdge + CenterCrop test
+    # pipeline, the multi-step schedule (ResNet-18's widths)
+    'resnet50-in1k': Family(
+        'mmpretrain::resnet/resnet50_8xb32_in1k.py', 'RandomResizedCrop',
+        64 / 224, model=dict(backbone=dict(depth=18),
+                             head=dict(in_channels=512))),
     # photometric distortion after the resize; a fixed 300 x 300 input
     # (VGG11's conv4_2 and fc7 in place of VGG16's conv4_3 and fc7)
     'ssd300': Family('mmdet::ssd/ssd300_coco.py', 'Resize', 1,
@@ -154,15 +189,27 @@ def _scaled(size, factor):
     return size
 
 
+def _from_files(pipeline):
+    """A leaf dataset's pipeline made to read the generated data, which is
+    image files: with ``LoadImageFromFile`` first where no transform loads
+    the image (mmpretrain's CIFAR10 holds its images in memory, and its
+    pipelines load nothing)."""
+    if any(type_name(t) in IMAGE_LOADERS for t in pipeline):
+        return pipeline
+    return [dict(type='LoadImageFromFile')] + list(pipeline)
+
+
 def _with_data(dataset, data, factor):
     """The zoo's training dataset config with each dataset it wraps
-    replaced by ``data`` (its pipeline shrunk), each wrapper kept."""
+    replaced by ``data`` (its pipeline shrunk and reading files), each
+    wrapper kept."""
     dataset = copy.deepcopy(dataset)
     if dataset.get('type') == 'RepeatDataset':
         dataset['times'] = 1
     inner = inner_datasets(dataset, ())
     if not inner:
-        return dict(data, pipeline=shrunk(dataset['pipeline'], factor))
+        return dict(data, pipeline=_from_files(
+            shrunk(dataset['pipeline'], factor)))
     if 'pipeline' in dataset:
         dataset['pipeline'] = shrunk(dataset['pipeline'], factor)
     if 'datasets' in dataset:
@@ -221,13 +268,14 @@ def _panoptic_data(root, num_things, num_stuff):
                 filter_cfg=dict(filter_empty_gt=True))
 
 
-def _classification_data(root):
-    """A folder of 4 coloured Fashion-MNIST items of 2 classes, 80 px."""
+def _classification_data(root, side):
+    """A folder of 4 coloured Fashion-MNIST items of 2 classes, ``side``
+    pixels square."""
     images, labels = load_fashion_mnist('test')
     for i in range(NUM_IMAGES):
         label = i % 2
         item = cv2.resize(images[np.flatnonzero(labels == label)[i]],
-                          (80, 80))
+                          (side, side))
         colour = np.array([60 + 40 * i, 200 - 20 * i, 128], np.float32)
         os.makedirs(osp.join(root, f'class{label}'), exist_ok=True)
         cv2.imwrite(osp.join(root, f'class{label}', f'{i}.png'),
@@ -244,7 +292,10 @@ def _generated_data(root, zoo):
                               _first(model, 'num_stuff_classes'))
     if zoo['default_scope'] == 'mmdet':
         return _detection_data(root, _first(model, 'num_classes'))
-    return _classification_data(root)
+    # CIFAR's pipelines take the images at their own size (a 32 px crop of
+    # the padded image; no resize in testing).
+    return _classification_data(
+        root, 32 if train_set['type'] in ('CIFAR10', 'CIFAR100') else 80)
 
 
 def user_config(tmp_path, family):
@@ -259,7 +310,7 @@ def user_config(tmp_path, family):
     loader = dict(num_workers=0, persistent_workers=False)
     val_loader = dict(loader, dataset=dict(
         data, test_mode=True,
-        pipeline=shrunk(test_set['pipeline'], family.factor),
+        pipeline=_from_files(shrunk(test_set['pipeline'], family.factor)),
         _delete_=True))
     model = copy.deepcopy(family.model)
     model['backbone'] = dict(model.get('backbone', {}), init_cfg=None)
@@ -277,12 +328,8 @@ def user_config(tmp_path, family):
     if zoo.get('custom_hooks'):
         overrides['custom_hooks'] = shrunk(zoo['custom_hooks'],
                                            family.factor)
-    path = tmp_path / 'user_config.py'
-    with open(path, 'w') as f:
-        f.write(f'_base_ = [{family.zoo!r}]\n')
-        for key, value in overrides.items():
-            f.write(f'{key} = {value!r}\n')
-    return str(path)
+    return write_child_config(tmp_path / 'user_config.py', family.zoo,
+                              overrides)
 
 
 def one_step(config, work_dir, search):
@@ -333,10 +380,71 @@ def policy_neighbours(cfg):
     return before
 
 
+def _mixes_images(path):
+    """Whether a sample path mixes several images: a transform that draws
+    from a cache or from other samples (Mosaic, MixUp ...), or the pipeline
+    of a wrapper that feeds it other samples (MultiImageMixDataset)."""
+    return len(path.segments) > 1 or any(
+        R.MULTI_IMAGE in R.roles(t) for t in path.transforms)
+
+
+def assert_policy_at_search_scale(search, retrain, num_samples=3):
+    """Check, by running them, that the policy sees images of the size the
+    search's ops saw.
+
+    S_train's pipeline (``search_train_pipeline``) and a retraining
+    pipeline up to DynamicDDASAugment run on the same sample with the same
+    random seed, so that random resizes and crops draw alike: the images
+    must have one size. S_train's transforms must be the retraining's
+    without the policy, less those after it that leave a float image (the
+    search's ops run after S_train, on uint8 images). This does not use the
+    generator's rules. It runs each path of the retraining's dataset (one
+    per leaf dataset) that takes one image at a time; a path that mixes
+    images needs a dataset's cache or its other samples, and is left out.
+
+    Args:
+        search (Config): the generated search config.
+        retrain (Config): the generated retraining config.
+        num_samples (int): samples to run, from the first.
+    """
+    init_default_scope(retrain.default_scope)
+    search_pipeline = Compose(search.search_train_pipeline)
+    search_kinds = [type_name(t) for t in search.search_train_pipeline]
+    dataset_cfg = retrain.train_dataloader.dataset
+    for path in dataset_paths(dataset_cfg, ()):
+        if _mixes_images(path):
+            continue
+        (segment, ) = path.segments
+        leaf = dataset_cfg
+        for key in segment.keys[:-1]:
+            leaf = leaf[key]
+        kinds = [type_name(t) for t in segment.transforms]
+        point = kinds.index('DynamicDDASAugment')
+        before_policy = Compose(segment.transforms[:point])
+        dataset = DATASETS.build(dict(leaf, pipeline=[]))
+        for index in range(min(num_samples, len(dataset))):
+            sample = dataset[index]
+            set_random_seed(index)
+            searched = search_pipeline(copy.deepcopy(sample))
+            set_random_seed(index)
+            at_policy = before_policy(copy.deepcopy(sample))
+            assert tuple(searched['inputs'].shape[-2:]) == tuple(
+                at_policy['img'].shape[:2]), (index, kinds)
+        assert search_kinds == kinds[:point] + [
+            type_name(t) for t in segment.transforms[point + 1:]
+            if R.TO_FLOAT not in R.roles(t)
+        ], (search_kinds, kinds)
+
+
 def search_and_retrain(tmp_path, family):
     """Generate the configs of a family's zoo config on generated data,
-    check where the policy sits, then run one search step and one
-    retraining step.
+    check where the policy sits (by the transform before it, and by running
+    the pipelines where they take one image at a time), then run one search
+    step and one retraining step.
+
+    Args:
+        tmp_path (Path): a folder for the data, configs and runs.
+        family (Family): the zoo config and what it must show.
 
     Returns:
         tuple: the search's and the retraining's runners.
@@ -349,6 +457,10 @@ def search_and_retrain(tmp_path, family):
     retrain = Config.fromfile(generated.retrain)
     neighbours = policy_neighbours(retrain)
     assert set(neighbours) == {family.before_policy}, neighbours
+    search_cfg = Config.fromfile(generated.search)
+    # The generated data are image files, which mmcv loads in BGR order.
+    assert search_cfg.train_cfg.channel_order == 'bgr'
+    assert_policy_at_search_scale(search_cfg, retrain)
     search = one_step(generated.search, search_dir, search=True)
     assert search.train_loop.iter == 1
     assert search.train_loop.num_skipped == 0
