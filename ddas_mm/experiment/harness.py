@@ -51,7 +51,7 @@ from mmengine.config import Config
 
 from ddas_mm.config_gen.pipeline_rules import is_random
 from ddas_mm.config_gen.walker import leaf_datasets
-from ddas_mm.fileio import write_json
+from ddas_mm.fileio import write_atomically, write_json
 from ddas_mm.policy.schedule import POLICY_FILENAME, records_every_epoch
 from .arms import (WITHOUT_RANDOM_TRANSFORMS, arm_transforms, check_arm,
                    replays_the_search)
@@ -371,8 +371,9 @@ def run_one(experiment: Experiment, run: Run,
         (``wall_time`` then counts the last part only).
     """
     config = osp.join(run.work_dir, 'config.py')
-    cfg = experiment.arm_config(run.arm, run.seed)
-    digest = hashlib.sha256(cfg.pretty_text.encode()).hexdigest()
+    # Config.dump's text, formatted once (yapf takes seconds on a large one).
+    config_text = experiment.arm_config(run.arm, run.seed).pretty_text
+    digest = hashlib.sha256(config_text.encode()).hexdigest()
     resumed = _resumable(run.work_dir, digest)
     if not resumed:
         shutil.rmtree(run.work_dir, ignore_errors=True)
@@ -380,7 +381,7 @@ def run_one(experiment: Experiment, run: Run,
         write_json(osp.join(run.work_dir, RUN_FILE),
                    dict(config_sha256=digest))
     # Written again on a resume: the runner's dump replaced it.
-    cfg.dump(config)
+    write_atomically(config, config_text)
     start = time.time()
     launcher.run('train', config, '--work-dir', run.work_dir,
                  *(['--resume'] if resumed else []),

@@ -41,7 +41,8 @@ def main(argv=None) -> int:
     load_checkpoint(model, args.checkpoint, map_location='cpu',
                     logger='silent')
     dataset = DATASETS.build(cfg.val_dataloader.dataset)
-    batch = pseudo_collate([dataset[i] for i in range(args.num_images)])
+    batch = pseudo_collate(
+        [dataset[i] for i in range(min(args.num_images, len(dataset)))])
     try:
         activity = head_activity(model, batch)
     except ValueError as err:
