@@ -1,6 +1,7 @@
 """Policy comparisons: search, retrain every arm for every seed, test."""
 from .arms import ARMS, arm_transforms, check_arm  # noqa: F401
-from .head_activity import HeadActivity, head_activity  # noqa: F401
+from .head_activity import (HeadActivity, checkpoint_head_activity,  # noqa
+                            head_activity)
 from .harness import (Experiment, Run, ToolLauncher, check_metric,  # noqa
                       load_experiment, run_one, run_search)
 from .report import (markdown_table, paired_table,  # noqa: F401

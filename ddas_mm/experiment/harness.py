@@ -14,7 +14,11 @@ An experiment file is an mmengine config with these keys:
   keys (``'train_cfg.max_epochs': 2``), nested dicts (``train_cfg=dict(
   max_epochs=2)``) or both (see :mod:`ddas_mm.experiment.cfg_options`);
 - ``custom_arms`` (dict, optional): arm name to the transforms that replace
-  the ``DynamicDDASAugment``.
+  the ``DynamicDDASAugment``;
+- ``check_dead_head`` (bool, optional): for single-stage detectors, check
+  each run's last checkpoint for a dead classification branch (see
+  :mod:`ddas_mm.experiment.head_activity`); a run whose branch died is a
+  failed run, its metric kept in its result.
 
 Paths in the file are relative to the directory the tool runs in, as the
 paths of ``tools/train.py``. Every run goes through the entry points of
@@ -29,8 +33,9 @@ so an interrupted experiment continues where it stopped: finished runs are
 kept, a stopped one resumes from its last checkpoint (see :func:`run_one`).
 
 A run whose test gives no value of the metric (a detector whose training
-diverged detects nothing, and mmdet's ``CocoMetric`` then returns no mAP)
-is a failed run: its result says why, the report lists it and leaves it out
+diverged detects nothing, and mmdet's ``CocoMetric`` then returns no mAP),
+or whose classification branch died when ``check_dead_head`` is set, is a
+failed run: its result says why, the report lists it and leaves it out
 of every statistic, and the other runs go on. Delete its folder to run it
 again.
 """
@@ -56,14 +61,17 @@ from ddas_mm.policy.schedule import POLICY_FILENAME, records_every_epoch
 from .arms import (WITHOUT_RANDOM_TRANSFORMS, arm_transforms, check_arm,
                    replays_the_search)
 from .cfg_options import cfg_options_arguments, dotted_options
+from .head_activity import HeadActivity, checkpoint_head_activity
 
 REQUIRED = {'search': str, 'retrain': str, 'arms': list, 'seeds': list,
             'metric': str}
 OPTIONAL = {'search_cfg_options': dict, 'retrain_cfg_options': dict,
-            'custom_arms': dict}
+            'custom_arms': dict, 'check_dead_head': bool}
 RESULT_FILE = 'result.json'
 # The digest of the config a run's folder was started with.
 RUN_FILE = 'run.json'
+# Images of the val dataset the dead-branch check runs.
+DEAD_HEAD_IMAGES = 16
 # How mmengine's LoggerHook writes a loss that is not finite.
 NON_FINITE_LOSS = re.compile(r'\bloss: -?(nan|inf)\b')
 
@@ -194,6 +202,11 @@ class Experiment:
         self.retrain = retrain
         self.task = ('detection' if retrain.get('default_scope') == 'mmdet'
                      else 'classification')
+        if self.cfg.get('check_dead_head') and 'bbox_head' not in retrain.get(
+                'model', {}):
+            _fail(path, f'"check_dead_head" is for single-stage detectors '
+                  f'(a model with a bbox_head); the model of '
+                  f'{self.cfg.retrain} has none. Remove the key.')
         for arm in self.cfg.arms:  # e.g. trivialaugment for detection
             try:
                 self.arm_config(arm, self.cfg.seeds[0])
@@ -366,9 +379,11 @@ def run_one(experiment: Experiment, run: Run,
     Returns:
         dict: the run's result (also in its ``result.json``): ``value``, the
         test metric, ``train_value``, the same metric on the training data,
-        ``failure``, why the test gave no value (None when it did), and
-        ``resumed``, whether the training continued a stopped one
-        (``wall_time`` then counts the last part only).
+        ``failure``, why the run failed (None when it did not), ``head``,
+        the classification branch's ``dead_share`` and ``score_spread`` at
+        the end (with ``check_dead_head``), and ``resumed``, whether the
+        training continued a stopped one (``wall_time`` then counts the
+        last part only).
     """
     config = osp.join(run.work_dir, 'config.py')
     # Config.dump's text, formatted once (yapf takes seconds on a large one).
@@ -397,11 +412,16 @@ def run_one(experiment: Experiment, run: Run,
                                        ('train_value', train_config,
                                         'train_test'))
     }
-    failure = None if values['value'] is not None else _failure(
-        run.work_dir, experiment.cfg.metric)
+    head = None
+    if experiment.cfg.get('check_dead_head'):
+        head = checkpoint_head_activity(config, checkpoint, DEAD_HEAD_IMAGES)
+    failure = _failure(run.work_dir, experiment.cfg.metric, values['value'],
+                       head)
     result = dict(arm=run.arm, seed=run.seed, metric=experiment.cfg.metric,
-                  **values, failure=failure, wall_time=time.time() - start,
-                  resumed=resumed, policy=experiment.policy_file)
+                  **values, failure=failure,
+                  head=head and head._asdict(),
+                  wall_time=time.time() - start, resumed=resumed,
+                  policy=experiment.policy_file)
     write_json(osp.join(run.work_dir, RESULT_FILE), result)
     return result
 
@@ -420,14 +440,31 @@ def _test(experiment: Experiment, launcher: ToolLauncher, config: str,
     return float(metrics[metric]) if metric in metrics else None
 
 
-def _failure(work_dir: str, metric: str) -> str:
-    """Why a run's test gave no value of ``metric``, for the report."""
-    with open(osp.join(work_dir, 'train.log')) as f:
-        diverged = NON_FINITE_LOSS.search(f.read())
-    cause = ('its training diverged (a loss of '
-             f'{diverged.group(1)} in train.log)' if diverged else
-             'see test.log')
-    return f'the test gave no {metric}: {cause}'
+def _failure(work_dir: str, metric: str, value: Optional[float],
+             head: Optional[HeadActivity]) -> Optional[str]:
+    """Why a run failed, for the report; None when it did not.
+
+    Args:
+        work_dir (str): the run's folder.
+        metric (str): the experiment's metric.
+        value (float, optional): the run's test value of it.
+        head (HeadActivity, optional): its classification branch at the
+            end, when the experiment checks it.
+    """
+    if value is None:
+        with open(osp.join(work_dir, 'train.log')) as f:
+            diverged = NON_FINITE_LOSS.search(f.read())
+        cause = ('its training diverged (a loss of '
+                 f'{diverged.group(1)} in train.log)' if diverged else
+                 'see test.log')
+        return f'the test gave no {metric}: {cause}'
+    if head is not None and head.dead:
+        shares = ', '.join(f'{share:.3f}' for share in head.dead_share)
+        return (f'its classification branch is dead at the end ('
+                f'activations <= 0 per conv: {shares}; class score spread '
+                f'between images: {head.score_spread:.3g}), its {metric} '
+                f'{value:.4f} left out')
+    return None
 
 
 def check_metric(experiment: Experiment, num_samples: int = 4) -> None:

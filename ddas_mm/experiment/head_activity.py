@@ -10,6 +10,10 @@ few images.
 from typing import List, NamedTuple
 
 import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import DATASETS, MODELS, init_default_scope
+from mmengine.runner import load_checkpoint
 from torch import nn
 
 
@@ -72,3 +76,29 @@ def head_activity(model: nn.Module, batch: dict) -> HeadActivity:
                          outputs[i::len(convs)]]).le(0).float().mean())
         for i in range(len(convs))
     ], float(spread))
+
+
+def checkpoint_head_activity(config: str, checkpoint: str,
+                             num_images: int = 4) -> HeadActivity:
+    """:func:`head_activity` of a checkpoint, on the first images of its
+    config's val dataset.
+
+    Args:
+        config (str): the config the checkpoint trained.
+        checkpoint (str): a checkpoint of that config.
+        num_images (int): images to run, at most the dataset's.
+
+    Returns:
+        HeadActivity: the branch's dead share and score spread.
+
+    Raises:
+        ValueError: a detector without ``bbox_head.cls_convs``.
+    """
+    cfg = Config.fromfile(config)
+    init_default_scope(cfg.get('default_scope', 'mmdet'))
+    model = MODELS.build(cfg.model).eval()
+    load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
+    dataset = DATASETS.build(cfg.val_dataloader.dataset)
+    batch = pseudo_collate(
+        [dataset[i] for i in range(min(num_images, len(dataset)))])
+    return head_activity(model, batch)

@@ -44,8 +44,8 @@ def paired_difference(values: Dict[int, float],
 
 
 def _measured(results: List[dict]) -> List[dict]:
-    """The results of the runs that gave a value (not failed runs)."""
-    return [result for result in results if result['value'] is not None]
+    """The results of the runs that did not fail."""
+    return [result for result in results if result['failure'] is None]
 
 
 def _by_arm(results: List[dict], arms: List[str]) -> Dict[str, dict]:
@@ -58,7 +58,7 @@ def _by_arm(results: List[dict], arms: List[str]) -> Dict[str, dict]:
 def summarize(results: List[dict], arms: List[str]) -> List[dict]:
     """Per arm: runs, mean and standard deviation of the metric, its mean on
     the training data, and the difference to ``none`` paired by seed with
-    its 95 % t-interval; failed runs (no value) are counted and left out.
+    its 95 % t-interval; failed runs are counted and left out.
 
     Args:
         results (list[dict]): one result per finished run.
@@ -73,7 +73,7 @@ def summarize(results: List[dict], arms: List[str]) -> List[dict]:
     train: Dict[str, List[float]] = {arm: [] for arm in arms}
     failed: Dict[str, list] = {arm: [] for arm in arms}
     for result in results:
-        if result['value'] is None:
+        if result['failure'] is not None:
             failed.setdefault(result['arm'], []).append(
                 (result['seed'], result['failure']))
         elif result['train_value'] is not None:

@@ -73,8 +73,8 @@ def write_results(experiment: Experiment) -> str:
 
 
 def _outcome(result: dict) -> str:
-    """A run's values, or why it has none."""
-    if result['value'] is None:
+    """A run's values, or why it failed."""
+    if result['failure'] is not None:
         return (f'failed: {result["failure"]}; delete its folder to run it '
                 f'again')
     train_value = result['train_value']

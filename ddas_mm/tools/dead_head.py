@@ -12,13 +12,8 @@ Example:
 import argparse
 import sys
 
-from mmengine.config import Config
-from mmengine.dataset import pseudo_collate
-from mmengine.registry import DATASETS, MODELS, init_default_scope
-from mmengine.runner import load_checkpoint
-
 import ddas_mm  # noqa: F401 (registers the project's modules)
-from ddas_mm.experiment import head_activity
+from ddas_mm.experiment import checkpoint_head_activity
 
 
 def parse_args(argv=None):
@@ -35,16 +30,9 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    init_default_scope(cfg.get('default_scope', 'mmdet'))
-    model = MODELS.build(cfg.model).eval()
-    load_checkpoint(model, args.checkpoint, map_location='cpu',
-                    logger='silent')
-    dataset = DATASETS.build(cfg.val_dataloader.dataset)
-    batch = pseudo_collate(
-        [dataset[i] for i in range(min(args.num_images, len(dataset)))])
     try:
-        activity = head_activity(model, batch)
+        activity = checkpoint_head_activity(args.config, args.checkpoint,
+                                            args.num_images)
     except ValueError as err:
         print(err, file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ checked on its own, in this process, against a hand-written policy.
 """
 import collections
 import csv
+import json
 import os
 import os.path as osp
 import re
@@ -326,6 +327,8 @@ def _write(tmp_path, **changes):
     (dict(seeds=[]), '"arms" and "seeds" must not be empty'),
     (dict(retrain='tests/configs/lenet5_fashion-mnist_tiny.py'),
      'has no DynamicDDASAugment in its train pipeline'),
+    (dict(check_dead_head=True),
+     '"check_dead_head" is for single-stage detectors'),
 ])
 def test_bad_experiments_fail_before_any_training(tmp_path, changes,
                                                   message):
@@ -358,22 +361,20 @@ def test_detection_arms_keep_the_config_as_it_was(tmp_path):
         experiment.arm_config('trivialaugment', 0)
 
 
-def test_a_diverged_run_is_reported_and_the_others_go_on(tmp_path):
-    """A detector whose training diverges (here by a learning rate of 1e4)
-    detects nothing, and mmdet's CocoMetric then gives no mAP: the run is
-    recorded as failed, with why, left out of the figures and listed under
-    the table, and the experiment goes on to the next run."""
+def _detection_experiment(tmp_path, **changes):
+    """The tiny RetinaNet experiment on 8 generated training images and 4
+    test images, with ``changes`` to the experiment file."""
     data = tmp_path / 'fashion-det'
     for split, count in (('train', 8), ('test', 4)):
         subprocess.run([
             sys.executable, 'tools/misc/make_detection_set.py',
             str(data / split), '--num-images', str(count)
         ], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
-    experiment = _write(
+    options = changes.pop('retrain_cfg_options')
+    return _write(
         tmp_path,
         search='configs/ddas/retinanet-tiny_fashion-det_search.py',
         retrain='configs/ddas/retinanet-tiny_fashion-det_retrain.py',
-        arms=['none', 'bare'],
         metric='coco/bbox_mAP',
         retrain_cfg_options={
             **{
@@ -387,9 +388,23 @@ def test_a_diverged_run_is_reported_and_the_others_go_on(tmp_path):
                 f'{split}_evaluator.ann_file': f'{data}/test/annotations.json'
                 for split in ('val', 'test')
             },
+            'param_scheduler': [],
+            **options,
+        },
+        **changes)
+
+
+def test_a_diverged_run_is_reported_and_the_others_go_on(tmp_path):
+    """A detector whose training diverges (here by a learning rate of 1e4)
+    detects nothing, and mmdet's CocoMetric then gives no mAP: the run is
+    recorded as failed, with why, left out of the figures and listed under
+    the table, and the experiment goes on to the next run."""
+    experiment = _detection_experiment(
+        tmp_path,
+        arms=['none', 'bare'],
+        retrain_cfg_options={
             # One batch an epoch: the loss is no longer finite by the third.
             'train_cfg.max_epochs': 4,
-            'param_scheduler': [],
             'optim_wrapper.optimizer.lr': 1e4,
         })
     work_dir = str(tmp_path / 'work')
@@ -404,3 +419,32 @@ def test_a_diverged_run_is_reported_and_the_others_go_on(tmp_path):
     table = open(osp.join(work_dir, 'results.md')).read()
     assert '| none | 0 (+1 failed) | – ± – |' in table
     assert '- bare, seed 0: the test gave no coco/bbox_mAP' in table
+
+
+def test_a_run_whose_classification_branch_died_is_failed(tmp_path):
+    """With ``check_dead_head``, a detector whose classification convs give
+    nothing above 0 (here from their init: weights 0, bias -1, and a
+    learning rate of 0) still gives an mAP, but its scores no longer depend
+    on the image: the run is failed, its mAP kept in its result."""
+    experiment = _detection_experiment(
+        tmp_path,
+        arms=['none'],
+        check_dead_head=True,
+        retrain_cfg_options={
+            'train_cfg.max_epochs': 1,
+            'optim_wrapper.optimizer.lr': 0.0,
+            'model.bbox_head.init_cfg': dict(
+                type='Constant', layer='Conv2d', val=0.0, bias=-1.0),
+        })
+    work_dir = str(tmp_path / 'work')
+    out, _ = _start(work_dir, experiment).communicate(timeout=600)
+    assert 'failed: its classification branch is dead at the end' in out, \
+        out[-3000:]
+    with open(osp.join(work_dir, 'runs', 'none', 'seed0',
+                       'result.json')) as f:
+        result = json.load(f)
+    assert result['value'] is not None
+    assert result['head']['dead_share'] == [1.0]
+    assert result['head']['score_spread'] == 0.0
+    table = open(osp.join(work_dir, 'results.md')).read()
+    assert '| none | 0 (+1 failed) | – ± – |' in table

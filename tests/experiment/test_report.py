@@ -7,7 +7,8 @@ from ddas_mm.experiment import markdown_table, paired_table, summarize
 
 
 def _results(values: dict) -> list:
-    return [dict(arm=arm, seed=seed, value=value, train_value=0.0)
+    return [dict(arm=arm, seed=seed, value=value, train_value=0.0,
+                 failure=None if value is not None else 'no value')
             for arm, per_seed in values.items()
             for seed, value in enumerate(per_seed)]
 
@@ -71,3 +72,16 @@ def test_failed_runs_are_counted_and_left_out():
     text = markdown_table(list(rows.values()), 'accuracy', None)
     assert _row(text, 'uniform')[1] == '2 (+1 failed)'
     assert '- uniform, seed 2: its training diverged' in text
+
+
+def test_a_failed_run_with_a_value_is_left_out():
+    """A run with a value that failed all the same (a detector whose
+    classification branch died) enters no mean and pairs with nothing."""
+    values = {'none': [1.0, 2.0, 3.0], 'uniform': [2.0, 2.5, 0.1]}
+    results = _results(values)
+    results[5]['failure'] = 'its classification branch is dead at the end'
+    rows = {row['arm']: row for row in summarize(results, list(values))}
+    assert rows['uniform']['n'] == 2
+    assert rows['uniform']['diff'] == pytest.approx(0.75)
+    assert rows['uniform']['failed'] == [
+        (2, 'its classification branch is dead at the end')]

@@ -14,6 +14,9 @@ retrain = 'configs/ddas/retinanet-tiny_fashion-det_retrain.py'
 arms = ['none', 'ddas', 'uniform', 'autoaugment', 'randaugment']
 seeds = [0, 1, 2, 3]
 metric = 'coco/bbox_mAP'
+# A run whose classification branch died at lr 0.02 (finite losses, the same
+# class scores for every image) fails, as a diverged one does.
+check_dead_head = True
 retrain_cfg_options = {
     'train_dataloader.num_workers': 0,
     'train_dataloader.persistent_workers': False,

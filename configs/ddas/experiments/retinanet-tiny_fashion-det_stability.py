@@ -9,7 +9,8 @@
 # lr 0.01) is tried on all 16 runs again.
 # Added before any run, on 2026-12-07: a run whose classification branch is
 # dead at its end (`python tools/analysis/dead_head.py RUN/config.py
-# RUN/epoch_60.pth` exits with 3) also counts as diverged. Two of four
+# RUN/epoch_60.pth` exits with 3) also counts as diverged (the harness
+# checks every run so: `check_dead_head` of the base experiment). Two of four
 # clipped searches at lr 0.02 had a dead branch for part of their epochs,
 # with finite losses (docs/experiments.md). The regime's length is then
 # checked again with the `none` runs of the stable setting (training mAP at
