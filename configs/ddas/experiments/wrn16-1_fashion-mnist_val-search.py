@@ -1,7 +1,10 @@
-# The search for the WRN-16-1 regime (wrn16-1_fashion-mnist_regime-100e.py),
-# chosen on the validation split, never on the test set. Runs only once the
-# regime rule has decided for this regime. The rule, written down before any
-# search for it ran:
+# The search for the WRN-16-1 regime, chosen on the validation split, never
+# on the test set. Runs only once the regime rule
+# (wrn16-1_fashion-mnist_regime-100e.py) has taken a candidate. The
+# 100-epoch one failed it; the base below is the next, 200 epochs
+# (2026-12-08: moved from the 100-epoch file before its verdict; the rule
+# below is unchanged). If it fails too, the base moves to the candidate
+# that passes. The rule, written down before any search for it ran:
 #
 # - candidates (each one search, seed 0, 1264 policy steps on the pool's
 #   500 / 500 split):
@@ -24,8 +27,8 @@
 #       --work-dir work_dirs/search_wrn16-1_pool1000
 #   OMP_NUM_THREADS=1 python tools/analysis/compare_policies.py \
 #       configs/ddas/experiments/wrn16-1_fashion-mnist_val-search.py \
-#       --jobs 2 --work-dir work_dirs/regime_wrn16-1_100e
-_base_ = './wrn16-1_fashion-mnist_regime-100e.py'
+#       --jobs 2 --work-dir work_dirs/regime_wrn16-1_200e
+_base_ = './wrn16-1_fashion-mnist_regime-200e.py'
 arms = [
     'none', 'uniform', 'randaugment', 'ddas-convnet',
     'ddas-convnet-equal-norm-tp1e-2', 'ddas-wrn'
