@@ -18,7 +18,9 @@ An experiment file is an mmengine config with these keys:
 - ``check_dead_head`` (bool, optional): for single-stage detectors, check
   each run's last checkpoint for a dead classification branch (see
   :mod:`ddas_mm.experiment.head_activity`); a run whose branch died is a
-  failed run, its metric kept in its result.
+  failed run, its metric kept in its result. Runs that finished before the
+  key was set are checked when the harness starts again, where their
+  checkpoint is still there.
 
 Paths in the file are relative to the directory the tool runs in, as the
 paths of ``tools/train.py``. Every run goes through the entry points of
@@ -61,7 +63,7 @@ from ddas_mm.policy.schedule import POLICY_FILENAME, records_every_epoch
 from .arms import (WITHOUT_RANDOM_TRANSFORMS, arm_transforms, check_arm,
                    replays_the_search)
 from .cfg_options import cfg_options_arguments, dotted_options
-from .head_activity import HeadActivity, checkpoint_head_activity
+from .head_activity import DEAD, HeadActivity, classification_convs
 
 REQUIRED = {'search': str, 'retrain': str, 'arms': list, 'seeds': list,
             'metric': str}
@@ -70,8 +72,6 @@ OPTIONAL = {'search_cfg_options': dict, 'retrain_cfg_options': dict,
 RESULT_FILE = 'result.json'
 # The digest of the config a run's folder was started with.
 RUN_FILE = 'run.json'
-# Images of the val dataset the dead-branch check runs.
-DEAD_HEAD_IMAGES = 16
 # How mmengine's LoggerHook writes a loss that is not finite.
 NON_FINITE_LOSS = re.compile(r'\bloss: -?(nan|inf)\b')
 
@@ -202,16 +202,27 @@ class Experiment:
         self.retrain = retrain
         self.task = ('detection' if retrain.get('default_scope') == 'mmdet'
                      else 'classification')
-        if self.cfg.get('check_dead_head') and 'bbox_head' not in retrain.get(
-                'model', {}):
-            _fail(path, f'"check_dead_head" is for single-stage detectors '
-                  f'(a model with a bbox_head); the model of '
-                  f'{self.cfg.retrain} has none. Remove the key.')
+        if self.cfg.get('check_dead_head'):
+            self._check_head_is_checkable()
         for arm in self.cfg.arms:  # e.g. trivialaugment for detection
             try:
                 self.arm_config(arm, self.cfg.seeds[0])
             except ValueError as err:
                 _fail(path, str(err))
+
+    def _check_head_is_checkable(self) -> None:
+        """Refuse ``check_dead_head`` for a model without stacked
+        classification convs, before any run trains."""
+        from mmengine.registry import MODELS, init_default_scope
+        if self.task != 'detection':
+            _fail(self.path, f'"check_dead_head" is for single-stage '
+                  f'detectors; {self.cfg.retrain} is not an mmdet config. '
+                  f'Remove the key.')
+        init_default_scope('mmdet')
+        try:
+            classification_convs(MODELS.build(self.retrain.model))
+        except ValueError as err:
+            _fail(self.path, f'"check_dead_head": {err} Remove the key.')
 
     # --------------------------------------------------------------- runs
     @property
@@ -313,19 +324,38 @@ class ToolLauncher:
             ]
         return [sys.executable, *module, *args]
 
-    def run(self, tool: str, *args, log: str) -> None:
+    def run(self, tool: str, *args, log: str, exit_codes=(0, ),
+            distributed: bool = True) -> int:
         """Run a tool, its output appended to ``log`` (a resumed run keeps
-        what it wrote before); raise if it fails."""
+        what it wrote before).
+
+        Args:
+            tool (str): a module of ``ddas_mm.tools``.
+            *args: its arguments.
+            log (str): the file its output is appended to.
+            exit_codes (tuple[int]): the exit statuses that are answers,
+                not failures.
+            distributed (bool): whether it runs in ``gpus`` processes (a
+                check of one checkpoint runs in one).
+
+        Returns:
+            int: its exit status.
+
+        Raises:
+            RuntimeError: another exit status, with the end of ``log``.
+        """
         os.makedirs(osp.dirname(log), exist_ok=True)
+        command = (self._command(tool, *args) if distributed else
+                   [sys.executable, '-m', f'ddas_mm.tools.{tool}', *args])
         with open(log, 'a') as out:
-            code = subprocess.run(self._command(tool, *args), env=self.env,
-                                  stdout=out, stderr=subprocess.STDOUT
-                                  ).returncode
-        if code:
+            code = subprocess.run(command, env=self.env, stdout=out,
+                                  stderr=subprocess.STDOUT).returncode
+        if code not in exit_codes:
             with open(log) as f:
                 tail = f.read()[-3000:]
             raise RuntimeError(f'{tool} failed (exit {code}); the end of '
                                f'{log}:\n{tail}')
+        return code
 
 
 def run_search(experiment: Experiment, launcher: ToolLauncher) -> float:
@@ -381,7 +411,8 @@ def run_one(experiment: Experiment, run: Run,
         test metric, ``train_value``, the same metric on the training data,
         ``failure``, why the run failed (None when it did not), ``head``,
         the classification branch's ``dead_share`` and ``score_spread`` at
-        the end (with ``check_dead_head``), and ``resumed``, whether the
+        the end (None unless ``check_dead_head`` is set and the test gave a
+        value), and ``resumed``, whether the
         training continued a stopped one (``wall_time`` then counts the
         last part only).
     """
@@ -413,15 +444,67 @@ def run_one(experiment: Experiment, run: Run,
                                         'train_test'))
     }
     head = None
-    if experiment.cfg.get('check_dead_head'):
-        head = checkpoint_head_activity(config, checkpoint, DEAD_HEAD_IMAGES)
+    if experiment.cfg.get('check_dead_head') and values['value'] is not None:
+        head = check_head(launcher, config, checkpoint, run.work_dir)
     failure = _failure(run.work_dir, experiment.cfg.metric, values['value'],
                        head)
     result = dict(arm=run.arm, seed=run.seed, metric=experiment.cfg.metric,
                   **values, failure=failure,
-                  head=head and head._asdict(),
+                  head=None if head is None else head._asdict(),
                   wall_time=time.time() - start, resumed=resumed,
                   policy=experiment.policy_file)
+    write_json(osp.join(run.work_dir, RESULT_FILE), result)
+    return result
+
+
+def check_head(launcher: ToolLauncher, config: str, checkpoint: str,
+               work_dir: str) -> HeadActivity:
+    """The classification branch of a run's checkpoint, measured by
+    ``tools/analysis/dead_head.py`` in a process of its own.
+
+    Args:
+        launcher (ToolLauncher): runs the tool.
+        config (str): the run's config.
+        checkpoint (str): its checkpoint.
+        work_dir (str): the run's folder; ``head.json`` and
+            ``dead_head.log`` go there.
+
+    Returns:
+        HeadActivity: the branch's dead share and score spread.
+    """
+    out = osp.join(work_dir, 'head.json')
+    launcher.run('dead_head', config, checkpoint, '--out', out,
+                 log=osp.join(work_dir, 'dead_head.log'),
+                 exit_codes=(0, DEAD), distributed=False)
+    with open(out) as f:
+        return HeadActivity(**json.load(f))
+
+
+def check_finished_run(experiment: Experiment, run: Run, result: dict,
+                       launcher: ToolLauncher) -> Optional[dict]:
+    """Check a run that finished before ``check_dead_head`` was set, from
+    its last checkpoint, and record the outcome in its ``result.json``.
+
+    Returns:
+        dict, optional: the result, checked; None when there is nothing to
+        check (no ``check_dead_head``, no value, checked already) or
+        nothing to check it on (its checkpoint is gone).
+    """
+    if (not experiment.cfg.get('check_dead_head')
+            or result['value'] is None or result.get('head') is not None):
+        return None
+    last = osp.join(run.work_dir, 'last_checkpoint')
+    if not osp.isfile(last):
+        return None
+    with open(last) as f:
+        checkpoint = f.read().strip()
+    if not osp.isfile(checkpoint):
+        return None
+    head = check_head(launcher, osp.join(run.work_dir, 'config.py'),
+                      checkpoint, run.work_dir)
+    result = dict(result, head=head._asdict(),
+                  failure=_failure(run.work_dir, experiment.cfg.metric,
+                                   result['value'], head))
     write_json(osp.join(run.work_dir, RESULT_FILE), result)
     return result
 

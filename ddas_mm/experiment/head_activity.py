@@ -5,16 +5,25 @@ the convs of its classification branch falls to or below 0 (dead ReLUs), its
 class scores become the same for every image, and its losses stay finite.
 Its search then gets ``Z_g = 0`` (Eq. 15) whenever no op moved a box, and
 its retraining learns nothing more. :func:`head_activity` measures it on a
-few images.
+batch, :func:`checkpoint_head_activity` on a checkpoint (the tool
+``tools/analysis/dead_head.py`` and the harness's ``check_dead_head``).
 """
+import math
 from typing import List, NamedTuple
 
 import torch
+from mmcv.cnn import ConvModule
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DATASETS, MODELS, init_default_scope
 from mmengine.runner import load_checkpoint
 from torch import nn
+
+# Images of the val dataset a checkpoint is checked on.
+NUM_IMAGES = 16
+# Exit statuses of tools/analysis/dead_head.py: the branch is dead; its
+# scores are not finite (a diverged run).
+DEAD, NOT_FINITE = 3, 4
 
 
 class HeadActivity(NamedTuple):
@@ -30,10 +39,38 @@ class HeadActivity(NamedTuple):
     score_spread: float
 
     @property
+    def finite(self) -> bool:
+        """Whether the scores are finite (not so after a diverged run)."""
+        return math.isfinite(self.score_spread)
+
+    @property
     def dead(self) -> bool:
         """Whether the scores no longer depend on the image."""
         return self.score_spread == 0.0 or all(
             share == 1.0 for share in self.dead_share)
+
+
+def classification_convs(model: nn.Module) -> nn.ModuleList:
+    """The convs of a detector's classification branch.
+
+    Args:
+        model (nn.Module): an mmdet detector.
+
+    Returns:
+        nn.ModuleList: ``bbox_head.cls_convs``, one ``ConvModule`` a
+        stacked conv.
+
+    Raises:
+        ValueError: a detector without such convs (a two-stage or DETR-like
+        one, SSD, a head with ``stacked_convs=0``).
+    """
+    convs = getattr(getattr(model, 'bbox_head', None), 'cls_convs', None)
+    if not convs or not all(isinstance(conv, ConvModule) for conv in convs):
+        raise ValueError(
+            f'{type(model).__name__} has no stacked convs in '
+            f'bbox_head.cls_convs: the dead-branch check is for single-stage '
+            f'detectors with them, such as RetinaNet, FCOS, ATSS.')
+    return convs
 
 
 def head_activity(model: nn.Module, batch: dict) -> HeadActivity:
@@ -49,14 +86,10 @@ def head_activity(model: nn.Module, batch: dict) -> HeadActivity:
         HeadActivity: the branch's dead share and score spread.
 
     Raises:
-        ValueError: a detector without ``bbox_head.cls_convs``.
+        ValueError: a detector without them (:func:`classification_convs`).
     """
-    head = getattr(model, 'bbox_head', None)
-    convs = getattr(head, 'cls_convs', None)
-    if convs is None:
-        raise ValueError(
-            f'{type(model).__name__} has no bbox_head.cls_convs: the check '
-            f'is for single-stage detectors such as RetinaNet, FCOS, ATSS.')
+    convs = classification_convs(model)
+    head = model.bbox_head
     outputs = []
     hooks = [conv.register_forward_hook(
         lambda module, args, output: outputs.append(output))
@@ -79,7 +112,7 @@ def head_activity(model: nn.Module, batch: dict) -> HeadActivity:
 
 
 def checkpoint_head_activity(config: str, checkpoint: str,
-                             num_images: int = 4) -> HeadActivity:
+                             num_images: int = NUM_IMAGES) -> HeadActivity:
     """:func:`head_activity` of a checkpoint, on the first images of its
     config's val dataset.
 
@@ -92,7 +125,7 @@ def checkpoint_head_activity(config: str, checkpoint: str,
         HeadActivity: the branch's dead share and score spread.
 
     Raises:
-        ValueError: a detector without ``bbox_head.cls_convs``.
+        ValueError: a detector without them (:func:`classification_convs`).
     """
     cfg = Config.fromfile(config)
     init_default_scope(cfg.get('default_scope', 'mmdet'))

@@ -45,7 +45,7 @@ def paired_difference(values: Dict[int, float],
 
 def _measured(results: List[dict]) -> List[dict]:
     """The results of the runs that did not fail."""
-    return [result for result in results if result['failure'] is None]
+    return [result for result in results if result.get('failure') is None]
 
 
 def _by_arm(results: List[dict], arms: List[str]) -> Dict[str, dict]:
@@ -73,7 +73,7 @@ def summarize(results: List[dict], arms: List[str]) -> List[dict]:
     train: Dict[str, List[float]] = {arm: [] for arm in arms}
     failed: Dict[str, list] = {arm: [] for arm in arms}
     for result in results:
-        if result['failure'] is not None:
+        if result.get('failure') is not None:
             failed.setdefault(result['arm'], []).append(
                 (result['seed'], result['failure']))
         elif result['train_value'] is not None:

@@ -24,9 +24,10 @@ import os.path as osp
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from ddas_mm.experiment import (Experiment, ToolLauncher, check_metric,
-                                markdown_table, paired_table, plot_results,
-                                run_one, run_search, summarize, write_csv)
+from ddas_mm.experiment import (Experiment, ToolLauncher, check_finished_run,
+                                check_metric, markdown_table, paired_table,
+                                plot_results, run_one, run_search, summarize,
+                                write_csv)
 from ddas_mm.fileio import write_atomically
 
 
@@ -74,7 +75,7 @@ def write_results(experiment: Experiment) -> str:
 
 def _outcome(result: dict) -> str:
     """A run's values, or why it failed."""
-    if result['failure'] is not None:
+    if result.get('failure') is not None:
         return (f'failed: {result["failure"]}; delete its folder to run it '
                 f'again')
     train_value = result['train_value']
@@ -103,6 +104,11 @@ def main() -> int:
         say(f'[compare] search: {experiment.cfg.search}')
         run_search(experiment, launcher)
     done = experiment.finished()
+    for run, result in done.items():
+        checked = check_finished_run(experiment, run, result, launcher)
+        if checked is not None and checked['failure'] is not None:
+            say(f'[compare] {run.arm}, seed {run.seed}, finished before: '
+                f'{_outcome(checked)}')
 
     def start(run):
         say(f'[compare] {run.arm}, seed {run.seed}')
@@ -118,9 +124,9 @@ def main() -> int:
                     f'{_outcome(result)} ({result["wall_time"]:.0f} s)')
                 write_results(experiment)
         except BaseException:
-            # A tool that fails (not a run without a value, which is
-            # recorded) stops the experiment: the runs not started yet are
-            # not started.
+            # A tool that fails (not a failed run, without a value or with
+            # a dead classification branch, which is recorded) stops the
+            # experiment: the runs not started yet are not started.
             pool.shutdown(cancel_futures=True)
             raise
     print(write_results(experiment))

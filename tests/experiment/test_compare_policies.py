@@ -25,7 +25,9 @@ from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 from scipy.stats import chisquare
 
-from ddas_mm.experiment import Experiment, ToolLauncher, run_one
+from ddas_mm.experiment import (Experiment, HeadActivity, ToolLauncher,
+                                run_one)
+from ddas_mm.experiment.harness import _failure
 from ddas_mm.ops import SearchSpace
 from ddas_mm.policy import PolicySchedule
 from tool_runner import REPO
@@ -370,7 +372,7 @@ def _detection_experiment(tmp_path, **changes):
             sys.executable, 'tools/misc/make_detection_set.py',
             str(data / split), '--num-images', str(count)
         ], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
-    options = changes.pop('retrain_cfg_options')
+    options = changes.pop('retrain_cfg_options', {})
     return _write(
         tmp_path,
         search='configs/ddas/retinanet-tiny_fashion-det_search.py',
@@ -448,3 +450,27 @@ def test_a_run_whose_classification_branch_died_is_failed(tmp_path):
     assert result['head']['score_spread'] == 0.0
     table = open(osp.join(work_dir, 'results.md')).read()
     assert '| none | 0 (+1 failed) | – ± – |' in table
+    # A run that finished before the key was set is checked when the
+    # harness starts again, from its checkpoint.
+    result_file = osp.join(work_dir, 'runs', 'none', 'seed0', 'result.json')
+    with open(result_file, 'w') as f:
+        json.dump(dict(result, head=None, failure=None), f)
+    out, _ = _start(work_dir, experiment).communicate(timeout=600)
+    assert 'none, seed 0, finished before: failed: its classification ' \
+        'branch is dead' in out, out[-3000:]
+    with open(result_file) as f:
+        assert json.load(f)['head']['dead_share'] == [1.0]
+
+
+def test_only_a_dead_branch_fails_a_run_with_a_value(tmp_path):
+    """The failure recorded for each outcome of a run."""
+    (tmp_path / 'train.log').write_text('loss: nan\n')
+    metric = 'coco/bbox_mAP'
+    live = HeadActivity([0.6], 1.2)
+    dead = HeadActivity([1.0], 0.0)
+    assert _failure(str(tmp_path), metric, 0.3, live) is None
+    assert _failure(str(tmp_path), metric, 0.3, None) is None
+    assert _failure(str(tmp_path), metric, 0.3, dead).startswith(
+        'its classification branch is dead at the end')
+    assert 'its training diverged (a loss of nan' in _failure(
+        str(tmp_path), metric, None, None)

@@ -1,6 +1,7 @@
 """tools/analysis/dead_head.py: a detector whose classification branch died
 (every activation at or below 0, the same scores for every image) is told
 from a live one, on the project's tiny RetinaNet and generated images."""
+import copy
 import os.path as osp
 
 import pytest
@@ -12,6 +13,7 @@ from torch import nn
 
 import ddas_mm  # noqa: F401 (registers the project's modules)
 from ddas_mm.experiment import head_activity
+from ddas_mm.experiment.head_activity import NOT_FINITE, classification_convs
 from ddas_mm.tools.dead_head import main
 from ddas_mm.testing import make_coco_detection_set
 from tool_runner import REPO
@@ -90,7 +92,24 @@ def test_a_dead_head(detector, tmp_path):
     assert main([config, checkpoint]) == 0
 
 
+def test_a_diverged_detector_is_not_finite(detector, tmp_path):
+    cfg, model, _ = detector
+    broken = copy.deepcopy(model)
+    with torch.no_grad():
+        broken.bbox_head.cls_convs[0].conv.weight.fill_(float('nan'))
+    checkpoint = str(tmp_path / 'nan.pth')
+    torch.save(dict(state_dict=broken.state_dict()), checkpoint)
+    config = str(tmp_path / 'config.py')
+    cfg.dump(config)
+    assert main([config, checkpoint]) == NOT_FINITE
+
+
 def test_a_detector_without_the_branch_is_refused(detector):
-    _, _, batch = detector
+    cfg, _, batch = detector
     with pytest.raises(ValueError, match='bbox_head.cls_convs'):
         head_activity(nn.Linear(2, 2), batch)
+    # A head without stacked convs has nothing to measure.
+    flat = copy.deepcopy(cfg.model)
+    flat.bbox_head.stacked_convs = 0
+    with pytest.raises(ValueError, match='no stacked convs'):
+        classification_convs(MODELS.build(flat))

@@ -76,12 +76,16 @@ def test_failed_runs_are_counted_and_left_out():
 
 def test_a_failed_run_with_a_value_is_left_out():
     """A run with a value that failed all the same (a detector whose
-    classification branch died) enters no mean and pairs with nothing."""
+    classification branch died) enters no mean, training mean or pair."""
     values = {'none': [1.0, 2.0, 3.0], 'uniform': [2.0, 2.5, 0.1]}
     results = _results(values)
+    for result, train_value in zip(results, [5, 6, 7, 8, 9, 100]):
+        result['train_value'] = float(train_value)
     results[5]['failure'] = 'its classification branch is dead at the end'
     rows = {row['arm']: row for row in summarize(results, list(values))}
     assert rows['uniform']['n'] == 2
+    assert rows['uniform']['mean'] == pytest.approx(2.25)
+    assert rows['uniform']['train'] == pytest.approx(8.5)
     assert rows['uniform']['diff'] == pytest.approx(0.75)
     assert rows['uniform']['failed'] == [
         (2, 'its classification branch is dead at the end')]
