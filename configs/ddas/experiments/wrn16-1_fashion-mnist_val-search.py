@@ -37,7 +37,7 @@ _policies = {
     'ddas-convnet': 'results/val_tp/search/ddas_policy.json',
     'ddas-convnet-equal-norm-tp1e-2':
     'results/search_signal_tp1e-2/equal-norm/seed0/ddas_policy.json',
-    'ddas-wrn': 'work_dirs/search_wrn16-1_pool1000/ddas_policy.json',
+    'ddas-wrn': 'results/search_wrn16-1_pool1000/ddas_policy.json',
 }
 custom_arms = {
     arm: [dict(type='DynamicDDASAugment', policy=policy, smooth=1)]
