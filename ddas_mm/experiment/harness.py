@@ -313,9 +313,9 @@ class ToolLauncher:
         self.gpus = gpus
         self.env = dict(os.environ, **(env or {}))
 
-    def _command(self, tool: str, *args) -> List[str]:
+    def _command(self, tool: str, *args, distributed: bool) -> List[str]:
         module = ['-m', f'ddas_mm.tools.{tool}']
-        if self.gpus > 1:
+        if distributed and self.gpus > 1:
             return [
                 sys.executable, '-m', 'torch.distributed.run',
                 f'--nproc_per_node={self.gpus}', '--master_addr=127.0.0.1',
@@ -345,11 +345,11 @@ class ToolLauncher:
             RuntimeError: another exit status, with the end of ``log``.
         """
         os.makedirs(osp.dirname(log), exist_ok=True)
-        command = (self._command(tool, *args) if distributed else
-                   [sys.executable, '-m', f'ddas_mm.tools.{tool}', *args])
         with open(log, 'a') as out:
-            code = subprocess.run(command, env=self.env, stdout=out,
-                                  stderr=subprocess.STDOUT).returncode
+            code = subprocess.run(
+                self._command(tool, *args, distributed=distributed),
+                env=self.env, stdout=out,
+                stderr=subprocess.STDOUT).returncode
         if code not in exit_codes:
             with open(log) as f:
                 tail = f.read()[-3000:]
@@ -382,11 +382,21 @@ def run_search(experiment: Experiment, launcher: ToolLauncher) -> float:
     return seconds
 
 
+def _last_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint mmengine's ``last_checkpoint`` file in a run's folder
+    names; None when there is none."""
+    try:
+        with open(osp.join(work_dir, 'last_checkpoint')) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return None
+
+
 def _resumable(work_dir: str, config_digest: str) -> bool:
     """Whether a run's folder holds a checkpoint of a training started with
     this config (``config.py`` there is the runner's own dump of it, with
     the work dir and launcher added), which ``--resume`` continues."""
-    if not osp.isfile(osp.join(work_dir, 'last_checkpoint')):
+    if _last_checkpoint(work_dir) is None:
         return False
     try:
         with open(osp.join(work_dir, RUN_FILE)) as f:
@@ -432,8 +442,7 @@ def run_one(experiment: Experiment, run: Run,
     launcher.run('train', config, '--work-dir', run.work_dir,
                  *(['--resume'] if resumed else []),
                  log=osp.join(run.work_dir, 'train.log'))
-    with open(osp.join(run.work_dir, 'last_checkpoint')) as f:
-        checkpoint = f.read().strip()
+    checkpoint = _last_checkpoint(run.work_dir)
     train_config = osp.join(run.work_dir, 'train_test_config.py')
     experiment.train_test_config(run.arm, run.seed).dump(train_config)
     values = {
@@ -493,12 +502,8 @@ def check_finished_run(experiment: Experiment, run: Run, result: dict,
     if (not experiment.cfg.get('check_dead_head')
             or result['value'] is None or result.get('head') is not None):
         return None
-    last = osp.join(run.work_dir, 'last_checkpoint')
-    if not osp.isfile(last):
-        return None
-    with open(last) as f:
-        checkpoint = f.read().strip()
-    if not osp.isfile(checkpoint):
+    checkpoint = _last_checkpoint(run.work_dir)
+    if checkpoint is None or not osp.isfile(checkpoint):
         return None
     head = check_head(launcher, osp.join(run.work_dir, 'config.py'),
                       checkpoint, run.work_dir)
